@@ -1,0 +1,24 @@
+"""kerasclr: cyclical learning rates for Keras 3, exact at every step.
+
+Main entry points:
+
+- `CyclicLR`: the cyclical learning-rate callback (with plateau-scaled band).
+- `clr_schedule`: vectorised preview of a CLR schedule.
+- `plot_clr_history`: matplotlib plot of a callback's history.
+"""
+
+__version__ = "0.1.0"
+
+from kerasclr.cyclic import CyclicLR
+from kerasclr.lr_table import StepTableSchedule
+from kerasclr.plotting import clr_plot_data, plot_clr_history
+from kerasclr.schedule import clr_schedule
+
+__all__ = [
+    "CyclicLR",
+    "StepTableSchedule",
+    "clr_plot_data",
+    "clr_schedule",
+    "plot_clr_history",
+    "__version__",
+]

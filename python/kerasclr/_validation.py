@@ -1,0 +1,72 @@
+"""Argument checks shared by every public entry point.
+
+Each helper returns the cleaned value or raises ``TypeError`` / ``ValueError``
+with a message that names the argument and repeats the value received.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def check_number(name, value, *, minimum=None, maximum=None, min_inclusive=True,
+                 max_inclusive=True, allow_inf=False):
+    """A real number (not bool), finite unless ``allow_inf``, inside the bounds."""
+    if not _is_number(value):
+        raise TypeError(f"`{name}` must be a number, got {value!r}.")
+    value = float(value)
+    if math.isnan(value) or (math.isinf(value) and not allow_inf):
+        raise ValueError(f"`{name}` must be a finite number, got {value!r}.")
+    if minimum is not None:
+        too_small = value < minimum if min_inclusive else value <= minimum
+        if too_small:
+            op = ">=" if min_inclusive else ">"
+            raise ValueError(f"`{name}` must be {op} {minimum:g}, got {value!r}.")
+    if maximum is not None:
+        too_big = value > maximum if max_inclusive else value >= maximum
+        if too_big:
+            op = "<=" if max_inclusive else "<"
+            raise ValueError(f"`{name}` must be {op} {maximum:g}, got {value!r}.")
+    return value
+
+
+def check_count(name, value, *, minimum=0, allow_inf=False):
+    """A whole number >= ``minimum`` (integer-valued floats accepted)."""
+    value = check_number(name, value, minimum=minimum, allow_inf=allow_inf)
+    if math.isinf(value):
+        return value
+    if value != int(value):
+        raise ValueError(f"`{name}` must be a whole number, got {value!r}.")
+    return int(value)
+
+
+def check_bool(name, value):
+    if not isinstance(value, bool):
+        # numpy.bool_ and R logicals arrive as bool-like objects.
+        if type(value).__name__ in ("bool_", "bool"):
+            return bool(value)
+        raise TypeError(f"`{name}` must be True or False, got {value!r}.")
+    return value
+
+
+def check_choice(name, value, choices):
+    if not isinstance(value, str) or value not in choices:
+        allowed = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"`{name}` must be one of {allowed}, got {value!r}.")
+    return value
+
+
+def check_bounds(base_lr, max_lr, *, base_name="base_lr", max_name="max_lr"):
+    base_lr = check_number(base_name, base_lr, minimum=0.0)
+    max_lr = check_number(max_name, max_lr, minimum=0.0)
+    if base_lr > max_lr:
+        raise ValueError(
+            f"`{max_name}` must be >= `{base_name}`, got {base_name}={base_lr!r} "
+            f"and {max_name}={max_lr!r}."
+        )
+    return base_lr, max_lr

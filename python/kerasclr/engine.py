@@ -1,0 +1,217 @@
+"""The host side of every kerasclr policy: tables ahead, history behind.
+
+`TableDrivenCallback` installs a `StepTableSchedule` on the optimizer and,
+at the start of each epoch, fills it with the rates of the coming steps. The
+train step then looks the rate up from the optimizer's step counter, so no
+Python runs between batches in the common case (the epoch length is known
+and fits the table). At the end of an epoch the optimizer's step counter is
+read once and the rows of the steps that ran are appended to the history.
+
+Epochs of unknown length, or longer than the table, refill the table from
+``on_train_batch_begin`` a few steps before it runs out.
+
+Subclasses describe the policy with four methods:
+
+- ``_next_rates(n)``: float64 rates of the next ``n`` batches, from the
+  current state, without changing it;
+- ``_advance(n)``: move the state past ``n`` batches;
+- ``_bounds()``: the ``(base_lr, max_lr)`` pair recorded with each row;
+- ``_finish_epoch(logs)``: the policy's epoch-end logic; it records the
+  epoch row with ``self._record_epoch(logs, **columns)``.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+from keras import ops
+
+from kerasclr.history import EpochHistory, IterationHistory
+from kerasclr.lr_table import StepTableSchedule, unwrap_optimizer
+
+MIN_CAPACITY = 64
+UNKNOWN_EPOCH_CAPACITY = 1024
+
+
+class TableDrivenCallback(keras.callbacks.Callback):
+    """Base class of the kerasclr learning-rate policies (see module doc)."""
+
+    def __init__(self, verbose=1, epoch_columns=None, extra_iteration_columns=()):
+        super().__init__()
+        self.verbose = verbose
+        self._iteration_history = IterationHistory(extra_iteration_columns)
+        self._epoch_history = (EpochHistory() if epoch_columns is None
+                               else EpochHistory(epoch_columns))
+        self.trn_iterations = 0      # training iteration of the next batch
+        self.epochs_done = 0         # epochs completed over all fit calls
+        self._schedule = None
+        self._window_first_step = 0  # optimizer step of table entry 0
+        self._window_rates = np.empty(0)
+        self._committed_step = 0     # optimizer step of the next batch
+        self._epoch_open = False
+        self._refill_in_batches = False
+        self._epochs_need_refills = False
+        self._epoch_first_step = 0
+        self._steps_per_execution = 1
+
+    # -- policy interface ------------------------------------------------------
+    def _next_rates(self, n):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _advance(self, n):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _bounds(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _finish_epoch(self, logs):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _extra_row_values(self, rates):
+        """Extra per-iteration columns for a run of rates (none by default)."""
+        return {}
+
+    # -- public --------------------------------------------------------------
+    @property
+    def history(self):
+        """Per-iteration history as a pandas DataFrame (one row per batch)."""
+        self._commit_running_epoch()
+        return self._iteration_history.to_pandas()
+
+    @property
+    def history_epoch(self):
+        """Per-epoch history as a pandas DataFrame (one row per epoch)."""
+        return self._epoch_history.to_pandas()
+
+    @property
+    def next_lr(self):
+        """The learning rate the next training batch will use."""
+        return float(self._next_rates(1)[0])
+
+    # -- Keras hooks ---------------------------------------------------------
+    def on_train_begin(self, logs=None):
+        optimizer = getattr(self.model, "optimizer", None)
+        if optimizer is None:
+            raise ValueError(
+                f"{type(self).__name__} needs a compiled model: call "
+                "`model.compile(optimizer=...)` before `fit()`."
+            )
+        steps = self.params.get("steps") if self.params else None
+        self._steps_per_execution = int(getattr(self.model, "steps_per_execution", 1) or 1)
+        capacity = max(MIN_CAPACITY, 4 * self._steps_per_execution,
+                       UNKNOWN_EPOCH_CAPACITY if steps is None else int(steps))
+        self._schedule, installed = StepTableSchedule.attach(optimizer, capacity)
+        if installed:
+            # Compiled train functions captured the old learning rate.
+            self.model.make_train_function(force=True)
+        self._epochs_need_refills = steps is None or steps > self._schedule.capacity
+        self._refill_in_batches = self._epochs_need_refills
+        self._committed_step = self._read_optimizer_step()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch_open = True
+        self._epoch_first_step = self._committed_step
+        self._refill_in_batches = self._epochs_need_refills
+        self._fill_window()
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if not self._refill_in_batches:
+            return
+        step = self._epoch_first_step + int(batch)
+        window_end = self._window_first_step + self._window_rates.size
+        if window_end - step < self._steps_per_execution:
+            self._sync_backend_state()
+            self._commit_until(step)
+            self._fill_window()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._commit_until(self._read_optimizer_step())
+        self._epoch_open = False
+        self.epochs_done += 1
+        self._finish_epoch(logs if logs is not None else {})
+        if logs is not None:
+            logs["learning_rate"] = self.next_lr
+
+    # -- helpers ---------------------------------------------------------------
+    @property
+    def current_epoch(self):
+        """1-based number of the epoch in progress (or about to start)."""
+        return self.epochs_done + 1
+
+    def _record_epoch(self, logs, **columns):
+        self._epoch_history.add(logs, epoch=self.epochs_done, **columns)
+
+    def _optimizer_owner(self):
+        return unwrap_optimizer(self.model.optimizer)
+
+    def _sync_backend_state(self):
+        # JAX keeps variables in a detached state during an epoch.
+        sync = getattr(self.model, "jax_state_sync", None)
+        if sync is not None:
+            sync()
+
+    def _read_optimizer_step(self):
+        self._sync_backend_state()
+        return int(ops.convert_to_numpy(self._optimizer_owner().iterations))
+
+    def _fill_window(self):
+        n = self._schedule.capacity
+        steps = self.params.get("steps") if self.params else None
+        if steps is not None and not self._refill_in_batches:
+            n = max(1, min(n, int(steps)))
+        self._window_rates = self._schedule.fill(self._committed_step,
+                                                 self._next_rates(n))
+        self._window_first_step = self._committed_step
+
+    def _commit_until(self, step):
+        """Append the rows of the batches that ran up to optimizer ``step``."""
+        count = step - self._committed_step
+        if count <= 0:
+            return
+        offset = self._committed_step - self._window_first_step
+        rates = self._window_rates[offset:offset + count]
+        if rates.size < count:  # the in-graph lookup clips to the last entry
+            pad = self._schedule._last_values[-1]
+            rates = np.concatenate([rates, np.full(count - rates.size, pad)])
+        base_lr, max_lr = self._bounds()
+        self._iteration_history.add_run(
+            self.trn_iterations, self.current_epoch, rates, base_lr, max_lr,
+            **self._extra_row_values(rates),
+        )
+        self.trn_iterations += count
+        self._committed_step = step
+        self._advance(count)
+
+    def _commit_running_epoch(self):
+        """Record batches of an epoch that has not ended (e.g. interrupted)."""
+        if not self._epoch_open or self._schedule is None:
+            return
+        try:
+            self._commit_until(self._read_optimizer_step())
+        except Exception:  # the backend state may be unreadable mid-step
+            return
+
+    def _rewrite_window_now(self):
+        """After a state change mid-epoch: rows so far, then a new table."""
+        if not self._epoch_open or self._schedule is None:
+            return
+        self._commit_until(self._read_optimizer_step())
+        self._window_rates = self._schedule.fill(
+            self._committed_step, self._next_rates(self._schedule.capacity))
+        self._window_first_step = self._committed_step
+        self._refill_in_batches = True
+
+    # -- state -----------------------------------------------------------------
+    def _engine_state(self):
+        return {
+            "trn_iterations": self.trn_iterations,
+            "epochs_done": self.epochs_done,
+            "history": self._iteration_history.get_state(),
+            "history_epoch": self._epoch_history.get_state(),
+        }
+
+    def _set_engine_state(self, state):
+        self.trn_iterations = int(state["trn_iterations"])
+        self.epochs_done = int(state["epochs_done"])
+        self._iteration_history.set_state(state["history"])
+        self._epoch_history.set_state(state["history_epoch"])

@@ -1,0 +1,150 @@
+"""The in-graph side: a learning-rate table indexed by the optimizer's step.
+
+`StepTableSchedule` is a Keras ``LearningRateSchedule`` whose value at
+optimizer step ``s`` is ``table[s - start]``. The table holds the learning
+rates of the coming steps, computed on the host in float64 and rounded to
+float32 once. It lives in optimizer variables, so it is part of the state of
+every backend's compiled train step (TensorFlow graphs, XLA, JAX's stateless
+step, PyTorch), and host writes between steps are seen by the next step
+without recompiling. Because the rate is looked up from the optimizer's own
+step counter inside the train step, it is exact at every step, also with
+``steps_per_execution > 1`` and ``jit_compile=True``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import keras
+from keras import ops
+
+TABLE_NAME = "kerasclr_lr_table"
+START_NAME = "kerasclr_lr_table_start"
+
+
+def unwrap_optimizer(optimizer):
+    """The optimizer that owns the learning rate (unwraps loss scaling)."""
+    while hasattr(optimizer, "inner_optimizer"):
+        optimizer = optimizer.inner_optimizer
+    return optimizer
+
+
+@keras.saving.register_keras_serializable(package="kerasclr")
+class StepTableSchedule(keras.optimizers.schedules.LearningRateSchedule):
+    """Learning rate looked up in a table indexed by the optimizer step.
+
+    Args:
+        capacity: number of table entries (steps covered by one fill).
+        values: optional initial entries (used when loading a saved model).
+        start: optimizer step that ``values[0]`` applies to.
+
+    The table's variables are created by `attach()`, as variables of the
+    optimizer the schedule is installed on.
+
+    Example:
+        >>> schedule = StepTableSchedule.attach(model.optimizer, capacity=256)
+        >>> schedule.fill(start=0, values=np.linspace(1e-3, 6e-3, 256))
+    """
+
+    def __init__(self, capacity, values=None, start=0):
+        capacity = int(capacity)
+        if capacity < 1:
+            raise ValueError(f"`capacity` must be >= 1, got {capacity!r}.")
+        self.capacity = capacity
+        self._initial_values = None if values is None else list(values)
+        self._initial_start = int(start)
+        self.table = None
+        self.start = None
+        self._host_start = int(start)
+
+    # -- attaching -----------------------------------------------------------
+    @classmethod
+    def attach(cls, optimizer, capacity):
+        """Install a table schedule on ``optimizer`` (or reuse the one there).
+
+        Returns ``(schedule, installed)``; ``installed`` is True when the
+        optimizer's learning rate was replaced, so compiled train functions
+        must be rebuilt.
+        """
+        owner = unwrap_optimizer(optimizer)
+        if getattr(owner, "gradient_accumulation_steps", None):
+            raise ValueError(
+                "kerasclr does not support `gradient_accumulation_steps` "
+                f"(got {owner.gradient_accumulation_steps!r}): the optimizer "
+                "evaluates learning-rate schedules on its raw step counter."
+            )
+        current = getattr(owner, "_learning_rate", None)
+        if isinstance(current, cls):
+            if current.table is None:
+                current._create_variables(owner)
+            return current, False
+        if isinstance(current, keras.optimizers.schedules.LearningRateSchedule):
+            raise ValueError(
+                "The optimizer already has a learning-rate schedule "
+                f"({type(current).__name__}); a kerasclr callback sets the "
+                "learning rate itself. Compile the model with a float "
+                "`learning_rate` (e.g. `optimizer=keras.optimizers.SGD(0.01)`)."
+            )
+        if callable(current) and not isinstance(current, keras.Variable):
+            raise ValueError(
+                "The optimizer's `learning_rate` is a callable; a kerasclr "
+                "callback sets the learning rate itself. Compile the model with "
+                "a float `learning_rate`."
+            )
+        schedule = cls(capacity)
+        schedule._create_variables(owner)
+        owner.learning_rate = schedule
+        return schedule, True
+
+    def _create_variables(self, owner):
+        self.table = owner.add_variable(
+            shape=(self.capacity,), initializer="zeros", dtype="float32",
+            name=TABLE_NAME,
+        )
+        self.start = owner.add_variable(
+            shape=(), initializer="zeros", dtype=owner.iterations.dtype,
+            name=START_NAME,
+        )
+        if self._initial_values is not None:
+            self.fill(self._initial_start, self._initial_values)
+
+    # -- host side -----------------------------------------------------------
+    def fill(self, start, values):
+        """Write the rates of steps ``start, start + 1, ...`` (host call).
+
+        Returns the float32-rounded values as float64, exactly the rates the
+        optimizer will apply.
+        """
+        values = np.asarray(values, dtype=np.float32)
+        if values.ndim != 1 or not 1 <= values.size <= self.capacity:
+            raise ValueError(
+                f"A table fill needs 1 to {self.capacity} values, got "
+                f"{values.size}."
+            )
+        padded = np.empty(self.capacity, dtype=np.float32)
+        padded[: values.size] = values
+        padded[values.size:] = values[-1]
+        self.table.assign(padded)
+        self.start.assign(int(start))
+        self._host_start = int(start)
+        self._last_values = padded.astype(np.float64)
+        return padded[: values.size].astype(np.float64)
+
+    # -- in the train step ---------------------------------------------------
+    def __call__(self, step):
+        if self.table is None:
+            raise RuntimeError(
+                "This StepTableSchedule has no table yet: it is filled by a "
+                "kerasclr callback (pass one to `fit()`)."
+            )
+        offset = ops.subtract(ops.cast(step, self.start.dtype), self.start)
+        index = ops.cast(ops.clip(offset, 0, self.capacity - 1), "int32")
+        return ops.take(self.table, index)
+
+    def get_config(self):
+        values = None
+        start = self._host_start
+        if self.table is not None:
+            values = [float(v) for v in ops.convert_to_numpy(self.table)]
+            start = int(ops.convert_to_numpy(self.start))
+        return {"capacity": self.capacity, "values": values, "start": start}
