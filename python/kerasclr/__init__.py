@@ -12,6 +12,7 @@ __version__ = "0.1.0"
 from kerasclr.cyclic import CyclicLR
 from kerasclr.lr_table import StepTableSchedule
 from kerasclr.plotting import clr_plot_data, plot_clr_history
+from kerasclr.replay import replay_epochs
 from kerasclr.schedule import clr_schedule
 
 __all__ = [
@@ -20,5 +21,6 @@ __all__ = [
     "clr_plot_data",
     "clr_schedule",
     "plot_clr_history",
+    "replay_epochs",
     "__version__",
 ]

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import keras
 import numpy as np
-from keras import ops
 
 from kerasclr.history import EpochHistory, IterationHistory
 from kerasclr.lr_table import StepTableSchedule, unwrap_optimizer
@@ -152,7 +151,7 @@ class TableDrivenCallback(keras.callbacks.Callback):
 
     def _read_optimizer_step(self):
         self._sync_backend_state()
-        return int(ops.convert_to_numpy(self._optimizer_owner().iterations))
+        return int(self._optimizer_owner().iterations.numpy())
 
     def _fill_window(self):
         n = self._schedule.capacity

@@ -145,6 +145,6 @@ class StepTableSchedule(keras.optimizers.schedules.LearningRateSchedule):
         values = None
         start = self._host_start
         if self.table is not None:
-            values = [float(v) for v in ops.convert_to_numpy(self.table)]
-            start = int(ops.convert_to_numpy(self.start))
+            values = [float(v) for v in self.table.numpy()]
+            start = int(self.start.numpy())
         return {"capacity": self.capacity, "values": values, "start": start}
