@@ -15,7 +15,9 @@ tolerance of 1e-6.
 
 Format: in a case's ``ops``, a ``val_loss`` entry ``null`` means the epoch's
 logs have no ``val_loss`` and ``"NaN"`` means a NaN loss; in the expected
-tables ``null`` is NaN. Custom scale functions are named (``scale_fn``) and
+tables ``null`` is NaN. ``comparisons`` hold two
+tables ``x`` and ``y`` and the expected `compare_clr_histories()` result.
+Custom scale functions are named (``scale_fn``) and
 spelled out under ``scale_functions``.
 
 Do not edit golden.json by hand: change this script and regenerate.
@@ -210,6 +212,58 @@ SCHEDULES = [
 ]
 
 
+def reference_comparison(x, y):
+    """compare_clr_histories(), one scalar at a time: rows sorted by key."""
+    key = "iteration" if "iteration" in x else "epoch"
+    order_x = sorted(range(len(x[key])), key=lambda i: x[key][i])
+    order_y = sorted(range(len(y[key])), key=lambda i: y[key][i])
+    rows = []
+    for name in x:
+        max_abs = max_rel = 0.0
+        identical = True
+        for i, j in zip(order_x, order_y):
+            a, b = float(x[name][i]), float(y[name][j])
+            if math.isnan(a) and math.isnan(b):
+                continue
+            if math.isnan(a) or math.isnan(b):
+                max_abs = max_rel = math.inf
+                identical = False
+                continue
+            if a != b:
+                identical = False
+                diff = abs(a - b)
+                max_abs = max(max_abs, diff)
+                max_rel = max(max_rel, diff / max(abs(a), abs(b)))
+        rows.append({"column": name, "schedule": name in SCHEDULE_COLUMNS,
+                     "max_abs_diff": max_abs, "max_rel_diff": max_rel,
+                     "identical": identical, "within_tolerance": max_rel <= 1e-6})
+    return {"key": key, "rows": len(order_x),
+            "schedule_identical": all(r["identical"] for r in rows if r["schedule"]),
+            "table": rows}
+
+
+SCHEDULE_COLUMNS = ("iteration", "epoch", "lr", "base_lr", "max_lr")
+
+COMPARISONS = [
+    # Same schedule, rows in another order, a loss that differs a little.
+    ("iteration_shuffled",
+     {"iteration": [0, 1, 2, 3], "epoch": [1, 1, 2, 2], "lr": [0.001, 0.002, 0.003, 0.002],
+      "base_lr": [0.001] * 4, "max_lr": [0.006] * 4},
+     {"iteration": [3, 2, 1, 0], "epoch": [2, 2, 1, 1], "lr": [0.002, 0.003, 0.002, 0.001],
+      "base_lr": [0.001] * 4, "max_lr": [0.006] * 4}),
+    # Epoch tables: val_loss differs, lr differs by one float32 ulp, a NaN.
+    ("epoch_differences",
+     {"loss": [3.0, 2.0, 1.5], "val_loss": [3.5, float("nan"), 2.25], "epoch": [1, 2, 3],
+      "not_improved_for_n_times": [0, 1, 0], "base_lr": [0.001, 0.001, 0.0008],
+      "max_lr": [0.006, 0.006, 0.0048], "lr": [0.0018333333, 0.0026666667, 0.0035],
+      "in_cooldown": [False, False, True]},
+     {"loss": [3.0, 2.5, 1.5], "val_loss": [3.25, float("nan"), 2.25], "epoch": [1, 2, 3],
+      "not_improved_for_n_times": [0, 1, 1], "base_lr": [0.001, 0.001, 0.0008],
+      "max_lr": [0.006, 0.006, 0.0048], "lr": [0.0018333333, 0.0026666667, 0.0035000002],
+      "in_cooldown": [False, True, True]}),
+]
+
+
 def build():
     cases = []
     for name, args, ops in CASES:
@@ -236,13 +290,23 @@ def build():
             lrs.append(ref.clr())
         schedules.append({"name": name, "args": args, "iterations": list(range(60)),
                           "lr": lrs})
+    comparisons = [
+        {"name": name, "x": _json_table(x), "y": _json_table(y),
+         "expected": reference_comparison(x, y)}
+        for name, x, y in COMPARISONS
+    ]
     return {
         "generated_by": "tests/golden/make_golden.py",
         "tolerance": {"relative": 1e-6},
         "scale_functions": {k: v[0] for k, v in SCALE_FUNCTIONS.items()},
         "schedules": schedules,
         "cases": cases,
+        "comparisons": comparisons,
     }
+
+
+def _json_table(table):
+    return {name: [_json(v) for v in values] for name, values in table.items()}
 
 
 def main():
