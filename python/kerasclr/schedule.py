@@ -81,6 +81,14 @@ class ClrScale:
             return np.power(self.gamma, points)
         if self.on_cycle:
             # Few distinct cycles: call the user's function once per cycle.
+            # Cycles are whole numbers >= 1, so a dense range indexes them in
+            # O(n) where np.unique would sort.
+            first = int(points.min()) if points.size else 0
+            last = int(points.max()) if points.size else -1
+            if 0 < last - first + 1 <= points.size:
+                cycles = np.arange(first, last + 1, dtype=np.float64)
+                index = points.astype(np.int64) - first
+                return _call_scale_fn(self.scale_fn, cycles, "cycle")[index]
             unique, inverse = np.unique(points, return_inverse=True)
             return _call_scale_fn(self.scale_fn, unique, "cycle")[inverse]
         return _call_scale_fn(self.scale_fn, points, "iteration")
