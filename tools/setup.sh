@@ -18,7 +18,7 @@ CURRENT_VENV="$VENV_HOME/kerasclr-current"
 PYTHON="${KERASCLR_PYTHON:-python3}"
 
 APT_PACKAGES=(r-base-core r-cran-reticulate r-cran-testthat r-cran-ggplot2 r-cran-knitr
-  r-cran-rmarkdown r-cran-roxygen2 r-cran-vdiffr r-cran-mass pandoc qpdf)
+  r-cran-rmarkdown r-cran-roxygen2 r-cran-vdiffr r-cran-mass r-cran-jsonlite pandoc qpdf)
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 fail() {

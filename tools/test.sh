@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Every test of kerasclr, from nothing: installs what is missing (tools/setup.sh),
+# then runs
+#   - pytest on the stack R uses (numpy < 2, tensorflow-cpu 2.18),
+#   - pytest on the current stack (numpy 2, pandas 3, tensorflow-cpu 2.21)
+#     with each Keras backend: tensorflow, jax, torch,
+#   - ruff,
+#   - testthat and R CMD check (tools/r-check.sh).
+# Prints each runner's summary and exits non-zero when any of them fails.
+# .ci/run runs exactly this script.
+#
+# Usage: bash tools/test.sh [--no-setup]
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV_HOME="${WORKON_HOME:-$HOME/.virtualenvs}"
+R_VENV="$VENV_HOME/r-kerasclr"
+CURRENT_VENV="$VENV_HOME/kerasclr-current"
+LOGS="${KERASCLR_TEST_LOGS:-$ROOT/output/test-logs}"
+cd "$ROOT" || exit 1
+mkdir -p "$LOGS"
+
+if [ "${1:-}" != "--no-setup" ]; then
+  bash "$ROOT/tools/setup.sh" || exit 1
+fi
+
+export TF_CPP_MIN_LOG_LEVEL=3 PYTHONWARNINGS="ignore::DeprecationWarning"
+passed=0
+failed=0
+failures=()
+
+# run_suite NAME COMMAND...: run one runner, keep its log, print its summary.
+run_suite() {
+  local name="$1"
+  shift
+  local log="$LOGS/$name.log" start=$SECONDS
+  printf '\n\033[1m== %s\033[0m\n' "$name"
+  if "$@" >"$log" 2>&1; then
+    passed=$((passed + 1))
+    tail -n 3 "$log"
+    printf '   %s: ok in %ds (log: %s)\n' "$name" $((SECONDS - start)) "$log"
+  else
+    failed=$((failed + 1))
+    failures+=("$name")
+    tail -n 40 "$log"
+    printf '   \033[1;31m%s: FAILED\033[0m in %ds (log: %s)\n' "$name" $((SECONDS - start)) "$log"
+  fi
+}
+
+run_suite "pytest-r-stack-tensorflow" env KERAS_BACKEND=tensorflow \
+  "$R_VENV/bin/python" -m pytest -q -p no:cacheprovider tests/python
+for backend in tensorflow jax torch; do
+  run_suite "pytest-current-$backend" env KERAS_BACKEND=$backend \
+    "$CURRENT_VENV/bin/python" -m pytest -q -p no:cacheprovider tests/python
+done
+run_suite "ruff" "$CURRENT_VENV/bin/ruff" check python tests/python tests/golden benchmarks demo tools
+run_suite "R-testthat-and-check" bash "$ROOT/tools/r-check.sh"
+
+printf '\n'
+[ ${#failures[@]} -eq 0 ] || printf 'failed: %s\n' "${failures[*]}"
+printf 'suites: %d passed, %d failed\n' "$passed" "$failed"
+[ "$failed" -eq 0 ]
