@@ -1,0 +1,210 @@
+#' Cyclical learning rate callback
+#'
+#' Creates a Keras callback that cycles the learning rate between `base_lr`
+#' and `max_lr` (Smith, arXiv:1506.01186), and shrinks that band by `factor`
+#' when the validation loss has not improved for more than `patience` epochs
+#' (the extension of the 'KerasMisc' package). The learning rate is exact at
+#' every optimizer step.
+#'
+#' For a cycle iteration counter `c` (0, 1, 2, ...):
+#' `cycle = floor(1 + c / (2 * step_size))`,
+#' `x = |c / step_size - 2 * cycle + 1|` and
+#' `lr = base_lr + (max_lr - base_lr) * max(0, 1 - x) * scale`, where `scale`
+#' is 1 (`"triangular"`), `1 / 2^(cycle - 1)` (`"triangular2"`),
+#' `gamma^c` (`"exp_range"`) or `scale_fn(cycle)` / `scale_fn(c)`.
+#'
+#' The value is the Python callback object itself (class
+#' `kerasclr.cyclic.CyclicLR`), so it can be passed unchanged to `fit()` of
+#' 'keras3' or of a Keras model used through [reticulate::import()]. It also
+#' has the R class `kerasclr_callback`: [print()] gives a one-line summary,
+#' `$history` and `$history_epoch` are R data frames and
+#' [plot_clr_history()] plots it.
+#'
+#' @param base_lr Lower bound of the cycle (>= 0).
+#' @param max_lr Upper bound of the cycle (>= `base_lr`).
+#' @param step_size Training iterations (batches) per half cycle (>= 1; need
+#'   not be a whole number).
+#' @param mode One of `"triangular"`, `"triangular2"` or `"exp_range"`;
+#'   ignored when `scale_fn` is given.
+#' @param gamma For `"exp_range"`: the scale is `gamma^iteration`; in (0, 1].
+#' @param scale_fn `NULL` or an R function of one number that returns one
+#'   number in \[0, 1\]; it overrides `mode`.
+#' @param scale_mode What `scale_fn` is evaluated on: `"cycle"` or
+#'   `"iteration"` (`"iterations"` is accepted too).
+#' @param patience Epochs without improvement of `val_loss` before the band
+#'   shrinks; `Inf` (default) never shrinks it. A finite `patience` needs
+#'   validation data in `fit()`.
+#' @param factor Multiplier of the bounds at a reduction, in (0, 1].
+#' @param decrease_base_lr Whether `base_lr` shrinks too.
+#' @param cooldown Epochs to wait after a reduction before the next one.
+#' @param verbose 0 for silence, 1 for a message at every reduction and
+#'   cooldown epoch.
+#'
+#' @return The Python `CyclicLR` callback with the extra R class
+#'   `kerasclr_callback`. After training:
+#'   * `$history`: data frame with one row per training batch: `iteration`
+#'     (integer, 0-based), `epoch` (integer, 1-based), `lr` (the learning
+#'     rate the batch was trained with), `base_lr`, `max_lr`;
+#'   * `$history_epoch`: data frame with one row per epoch: the epoch's logs
+#'     (`loss`, metrics, `val_loss`, ...), then `epoch` (integer),
+#'     `not_improved_for_n_times` (integer), `base_lr`, `max_lr`, `lr` (the
+#'     learning rate of the next batch) and `in_cooldown` (logical).
+#'
+#' @seealso [reset_cyclical_learning_rate()], [plot_clr_history()],
+#'   [clr_schedule()], [replay_epochs()]
+#' @export
+#' @examples
+#' if (kerasclr_available()) {
+#'   callback_clr <- new_callback_cyclical_learning_rate(
+#'     step_size = 32, base_lr = 0.001, max_lr = 0.006,
+#'     gamma = 0.99, mode = "exp_range", verbose = 0
+#'   )
+#'   callback_clr
+#'   # Train without a model: 5 epochs of 13 batches.
+#'   replay_epochs(callback_clr, steps_per_epoch = 13, epochs = 5)
+#'   head(callback_clr$history)
+#'   callback_clr$history_epoch
+#' }
+#' \dontrun{
+#' keras <- reticulate::import("keras")
+#' model$fit(x, y, validation_data = list(xv, yv), epochs = 10L,
+#'           callbacks = list(callback_clr))
+#' # or, with the keras3 package:
+#' model |> fit(x, y, validation_data = list(xv, yv), epochs = 10,
+#'              callbacks = list(callback_clr))
+#' }
+new_callback_cyclical_learning_rate <- function(base_lr = 0.001,
+                                                max_lr = 0.006,
+                                                step_size = 2000,
+                                                mode = c("triangular", "triangular2",
+                                                         "exp_range"),
+                                                gamma = 1,
+                                                scale_fn = NULL,
+                                                scale_mode = c("cycle", "iteration",
+                                                               "iterations"),
+                                                patience = Inf,
+                                                factor = 0.9,
+                                                decrease_base_lr = TRUE,
+                                                cooldown = 2,
+                                                verbose = 1) {
+  args <- clr_args(base_lr, max_lr, step_size, mode, gamma, scale_fn, scale_mode,
+                   missing(mode), missing(scale_mode))
+  args$patience <- check_count(patience, "patience", allow_inf = TRUE)
+  args$factor <- check_number(factor, "factor", min = 0, max = 1, min_inclusive = FALSE)
+  args$decrease_base_lr <- check_flag(decrease_base_lr, "decrease_base_lr")
+  args$cooldown <- check_count(cooldown, "cooldown")
+  if (is.logical(verbose) && length(verbose) == 1L && !is.na(verbose)) {
+    verbose <- as.numeric(verbose)
+  }
+  args$verbose <- as.integer(check_count(verbose, "verbose"))
+  core <- py_core()
+  callback <- py_call(do.call(core$CyclicLR, args))
+  as_kerasclr_callback(callback)
+}
+
+# Checked arguments of the CLR formula, shared by the callback and
+# clr_schedule(): a named list ready for Python.
+clr_args <- function(base_lr, max_lr, step_size, mode, gamma, scale_fn, scale_mode,
+                     default_mode, default_scale_mode, call = sys.call(-1)) {
+  bounds <- check_bounds(base_lr, max_lr, call = call)
+  step_size <- check_number(step_size, "step_size", min = 1, call = call)
+  mode <- if (default_mode) "triangular" else mode
+  mode <- check_choice(mode, c("triangular", "triangular2", "exp_range"), "mode",
+                       call = call)
+  gamma <- check_number(gamma, "gamma", min = 0, max = 1, min_inclusive = FALSE,
+                        call = call)
+  scale_fn <- check_function(scale_fn, "scale_fn", call = call)
+  scale_mode <- if (default_scale_mode) "cycle" else scale_mode
+  scale_mode <- check_choice(scale_mode, c("cycle", "iteration", "iterations"),
+                             "scale_mode", call = call)
+  list(
+    base_lr = bounds$base_lr, max_lr = bounds$max_lr, step_size = step_size,
+    mode = mode, gamma = gamma,
+    scale_fn = if (is.null(scale_fn)) NULL else as_py_scale_fn(scale_fn),
+    scale_mode = scale_mode
+  )
+}
+
+#' Restart the cycle of a cyclical learning rate callback
+#'
+#' Sets the cycle counter and the not-improved counter to 0 and makes the
+#' next batch use the (new) `base_lr`, optionally with new bounds or a new
+#' step size. The training iteration counter and the histories are kept.
+#' Allowed between `fit()` calls and during training.
+#'
+#' @param callback A callback made by [new_callback_cyclical_learning_rate()].
+#' @param new_base_lr,new_max_lr,new_step_size New bounds / step size, or
+#'   `NULL` to keep the current ones.
+#' @return `callback`, invisibly (it is changed in place).
+#' @export
+#' @examples
+#' if (kerasclr_available()) {
+#'   clr <- new_callback_cyclical_learning_rate(step_size = 6, verbose = 0)
+#'   replay_epochs(clr, steps_per_epoch = 13, epochs = 2)
+#'   reset_cyclical_learning_rate(clr, new_base_lr = 0.0005, new_max_lr = 0.003,
+#'                                new_step_size = 4)
+#'   replay_epochs(clr, steps_per_epoch = 13, epochs = 1)
+#'   tail(clr$history)
+#' }
+reset_cyclical_learning_rate <- function(callback, new_base_lr = NULL, new_max_lr = NULL,
+                                         new_step_size = NULL) {
+  check_callback(callback, "callback")
+  if (!reticulate::py_has_attr(callback, "reset")) {
+    stop("`callback` has no reset() method.", call. = FALSE)
+  }
+  if (!is.null(new_base_lr)) {
+    new_base_lr <- check_number(new_base_lr, "new_base_lr", min = 0)
+  }
+  if (!is.null(new_max_lr)) {
+    new_max_lr <- check_number(new_max_lr, "new_max_lr", min = 0)
+  }
+  base <- if (is.null(new_base_lr)) reticulate::py_to_r(callback$base_lr) else new_base_lr
+  top <- if (is.null(new_max_lr)) reticulate::py_to_r(callback$max_lr) else new_max_lr
+  if (top < base) {
+    stop(sprintf("`new_max_lr` must be >= `new_base_lr` (%s), not %s.",
+                 describe_value(base), describe_value(top)), call. = FALSE)
+  }
+  if (!is.null(new_step_size)) {
+    new_step_size <- check_number(new_step_size, "new_step_size", min = 1)
+  }
+  py_call(callback$reset(new_base_lr = new_base_lr, new_max_lr = new_max_lr,
+                         new_step_size = new_step_size))
+  invisible(callback)
+}
+
+# Give a Python kerasclr callback the R class "kerasclr_callback" (in place:
+# Python objects are environments, so every R reference sees the class).
+as_kerasclr_callback <- function(x) {
+  if (!inherits(x, "kerasclr_callback")) {
+    class(x) <- c("kerasclr_callback", class(x))
+  }
+  x
+}
+
+#' @export
+`$.kerasclr_callback` <- function(x, name) {
+  if (name %in% c("history", "history_epoch")) {
+    return(py_call(py_frame_to_r(reticulate::py_get_attr(x, name))))
+  }
+  NextMethod()
+}
+
+#' @export
+`[[.kerasclr_callback` <- function(x, name, ...) {
+  if (is.character(name) && length(name) == 1L &&
+      name %in% c("history", "history_epoch")) {
+    return(py_call(py_frame_to_r(reticulate::py_get_attr(x, name))))
+  }
+  NextMethod()
+}
+
+#' @export
+format.kerasclr_callback <- function(x, ...) {
+  reticulate::py_repr(x)
+}
+
+#' @export
+print.kerasclr_callback <- function(x, ...) {
+  cat(format(x), "\n", sep = "")
+  invisible(x)
+}

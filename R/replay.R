@@ -1,0 +1,53 @@
+#' Replay training epochs without a model
+#'
+#' Drives a kerasclr callback through the Keras hooks of `epochs` epochs of
+#' `steps_per_epoch` batches, with the given validation losses, without a
+#' model: the schedule, the plateau logic and the histories are exactly
+#' those of `fit()`. Call it again to continue (like a second `fit()`).
+#' Useful to see what a policy would do for a sequence of validation losses.
+#'
+#' @param callback A callback made by [new_callback_cyclical_learning_rate()]
+#'   (or another kerasclr policy).
+#' @param steps_per_epoch Training batches per epoch (>= 1).
+#' @param val_loss `NULL` or a numeric vector of validation losses, one per
+#'   epoch (`NA`: no `val_loss` that epoch, `NaN`: a NaN `val_loss`).
+#' @param epochs Number of epochs; defaults to `length(val_loss)`.
+#' @return `callback`, invisibly, with its histories extended.
+#' @export
+#' @examples
+#' if (kerasclr_available()) {
+#'   clr <- new_callback_cyclical_learning_rate(
+#'     step_size = 26, patience = 1, factor = 0.5, cooldown = 1, verbose = 0)
+#'   replay_epochs(clr, steps_per_epoch = 13,
+#'                 val_loss = c(3, 2.5, 2.6, 2.7, 2.8, 2.4))
+#'   clr$history_epoch
+#' }
+replay_epochs <- function(callback, steps_per_epoch, val_loss = NULL, epochs = NULL) {
+  check_callback(callback, "callback")
+  steps_per_epoch <- check_count(steps_per_epoch, "steps_per_epoch", min = 1)
+  if (!is.null(val_loss) && (!is.numeric(val_loss) && !all(is.na(val_loss)))) {
+    stop("`val_loss` must be NULL or a numeric vector, not ", describe_value(val_loss),
+         ".", call. = FALSE)
+  }
+  if (is.null(epochs)) {
+    if (is.null(val_loss)) {
+      stop("Give `val_loss` or `epochs`.", call. = FALSE)
+    }
+    epochs <- length(val_loss)
+  }
+  epochs <- check_count(epochs, "epochs")
+  if (!is.null(val_loss) && length(val_loss) < epochs) {
+    stop(sprintf("`val_loss` has %d values for %s epochs.", length(val_loss),
+                 format(epochs)), call. = FALSE)
+  }
+  losses <- NULL
+  if (!is.null(val_loss)) {
+    # NA (not NaN) means "no val_loss that epoch": Python None.
+    losses <- lapply(as.double(val_loss), function(v) {
+      if (is.na(v) && !is.nan(v)) NULL else v
+    })
+  }
+  py_call(py_core()$replay_epochs(callback, as.integer(steps_per_epoch),
+                                  val_loss = losses, epochs = as.integer(epochs)))
+  invisible(as_kerasclr_callback(callback))
+}
