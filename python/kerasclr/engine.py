@@ -51,6 +51,7 @@ class TableDrivenCallback(keras.callbacks.Callback):
         self._refill_in_batches = False
         self._epochs_need_refills = False
         self._epoch_first_step = 0
+        self._batches_seen = 0
         self._steps_per_execution = 1
 
     # -- policy interface ------------------------------------------------------
@@ -111,6 +112,7 @@ class TableDrivenCallback(keras.callbacks.Callback):
         self._epoch_open = True
         self._epoch_first_step = self._committed_step
         self._refill_in_batches = self._epochs_need_refills
+        self._batches_seen = 0
         self._fill_window()
 
     def on_train_batch_begin(self, batch, logs=None):
@@ -123,8 +125,23 @@ class TableDrivenCallback(keras.callbacks.Callback):
             self._commit_until(step)
             self._fill_window()
 
+    def on_train_batch_end(self, batch, logs=None):
+        if self._epochs_need_refills:
+            self._batches_seen = int(batch) + 1
+
     def on_epoch_end(self, epoch, logs=None):
-        self._commit_until(self._read_optimizer_step())
+        step = self._read_optimizer_step()
+        if self._epochs_need_refills:
+            # Epochs of unknown length: on TensorFlow the fetch that finds the
+            # data exhausted still advances the optimizer's step counter (no
+            # batch is trained). Such phantom steps are not batches: record
+            # only the batches the hooks saw (they over-count only with
+            # steps_per_execution > 1, where the counter is exact).
+            ran = min(step - self._epoch_first_step, self._batches_seen)
+            self._commit_until(self._epoch_first_step + ran)
+            self._commit_until(step, record=False)
+        else:
+            self._commit_until(step)
         self._epoch_open = False
         self.epochs_done += 1
         self._finish_epoch(logs if logs is not None else {})
@@ -162,10 +179,17 @@ class TableDrivenCallback(keras.callbacks.Callback):
                                                  self._next_rates(n))
         self._window_first_step = self._committed_step
 
-    def _commit_until(self, step):
-        """Append the rows of the batches that ran up to optimizer ``step``."""
+    def _commit_until(self, step, record=True):
+        """Append the rows of the batches that ran up to optimizer ``step``.
+
+        With ``record=False`` the steps are skipped instead: the optimizer
+        counted them but no batch was trained, so the policy does not move.
+        """
         count = step - self._committed_step
         if count <= 0:
+            return
+        if not record:
+            self._committed_step = step
             return
         offset = self._committed_step - self._window_first_step
         rates = self._window_rates[offset:offset + count]

@@ -1,0 +1,68 @@
+"""Helpers that run kerasclr callbacks through real `fit()` calls.
+
+`AppliedRates` turns `conftest.applied_rates_model` into a per-epoch probe:
+it zeroes the kernel at every epoch begin, so at epoch end ``-kernel[i]`` is
+exactly the (float32) learning rate the optimizer applied to batch ``i``.
+"""
+
+import keras
+import numpy as np
+from conftest import InjectValLoss, applied_rates, applied_rates_model, op_losses
+
+BACKEND = keras.backend.backend()
+
+
+class AppliedRates(keras.callbacks.Callback):
+    """Records the learning rate applied to every batch (batch_size=1)."""
+
+    def __init__(self):
+        super().__init__()
+        self.epochs = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        kernel = self.model.layers[0].kernel
+        kernel.assign(np.zeros(kernel.shape, dtype="float32"))
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epochs.append(applied_rates(self.model))
+
+    @property
+    def rates(self):
+        return np.concatenate(self.epochs) if self.epochs else np.empty(0)
+
+
+def fit_epochs(model, x, y, clr, epochs, val_loss=None, probe=None, extra=(),
+               initial_epoch=0, callbacks_after=(), **kwargs):
+    """One `fit()` of ``epochs`` epochs; ``val_loss`` values are injected."""
+    callbacks = list(extra)
+    if val_loss is not None:
+        callbacks.append(InjectValLoss(op_losses(val_loss)))
+    callbacks.append(clr)
+    if probe is not None:
+        callbacks.append(probe)
+    callbacks.extend(callbacks_after)
+    return model.fit(x, y, batch_size=1, epochs=initial_epoch + epochs,
+                     initial_epoch=initial_epoch, shuffle=False, verbose=0,
+                     callbacks=callbacks, **kwargs)
+
+
+def run_case_in_fit(case, clr, steps_per_execution=1, jit_compile="auto"):
+    """Play a golden case's ops through real fit() calls on one model.
+
+    Returns the per-batch rates the optimizer applied.
+    """
+    steps = {op["steps_per_epoch"] for op in case["ops"] if op["op"] == "train"}
+    assert len(steps) == 1
+    model, x, y = applied_rates_model(steps.pop(), steps_per_execution, jit_compile)
+    probe = AppliedRates()
+    for op in case["ops"]:
+        if op["op"] == "train":
+            fit_epochs(model, x, y, clr, op["epochs"], op["val_loss"], probe)
+        else:
+            clr.reset(**{k: v for k, v in op.items() if k != "op"})
+    return probe.rates
+
+
+def without_loss(frame):
+    """An epoch table without the training `loss` column of real fits."""
+    return frame.drop(columns=["loss"])

@@ -1,0 +1,257 @@
+"""CyclicLR in real `fit()` calls: the rate the optimizer applied, batch by batch."""
+
+import math
+
+import keras
+import numpy as np
+import pytest
+from conftest import (
+    GOLDEN,
+    applied_rates_model,
+    assert_table_equal,
+    golden_args,
+)
+from fit_helpers import (
+    BACKEND,
+    AppliedRates,
+    fit_epochs,
+    run_case_in_fit,
+    without_loss,
+)
+
+import kerasclr
+
+WORKED = [0.001, 0.0018333333, 0.0026666667, 0.0035, 0.0043333333,
+          0.0051666667, 0.006, 0.0051666667, 0.0043333333, 0.0035,
+          0.0026666667, 0.0018333333, 0.001, 0.0018333333]
+
+needs_steps_per_execution = pytest.mark.skipif(
+    BACKEND == "torch",
+    reason="Keras's PyTorch backend rejects steps_per_execution > 1 itself "
+           "(ValueError in make_train_function)")
+
+
+def golden_case(name):
+    return next(c for c in GOLDEN["cases"] if c["name"] == name)
+
+
+def test_worked_example_in_fit():
+    clr = kerasclr.CyclicLR(step_size=6, verbose=0)
+    model, x, y = applied_rates_model(13)
+    probe = AppliedRates()
+    fit_epochs(model, x, y, clr, 2, probe=probe)
+    np.testing.assert_allclose(probe.rates[:14], WORKED, rtol=1e-6)
+    history = clr.history
+    assert list(history.columns) == ["iteration", "epoch", "lr", "base_lr", "max_lr"]
+    assert history["iteration"].tolist() == list(range(26))
+    assert history["epoch"].tolist() == [1] * 13 + [2] * 13
+    np.testing.assert_allclose(history["lr"], probe.rates, rtol=1e-6, atol=0)
+    assert (history["base_lr"] == 0.001).all() and (history["max_lr"] == 0.006).all()
+    assert clr.trn_iterations == 26 and clr.epochs_done == 2
+
+
+@pytest.mark.parametrize("case", GOLDEN["cases"], ids=lambda c: c["name"])
+def test_golden_case_in_fit(case):
+    """Every mode, custom scale_fn, reset between fits, second fit, plateau."""
+    clr = kerasclr.CyclicLR(verbose=0, **golden_args(case["args"]))
+    applied = run_case_in_fit(case, clr)
+    assert_table_equal(clr.history, case["history"])
+    np.testing.assert_allclose(applied, case["history"]["lr"], rtol=1e-6, atol=0)
+    epoch = clr.history_epoch
+    assert epoch.columns[0] == "loss"
+    assert_table_equal(without_loss(epoch), case["history_epoch"])
+
+
+@needs_steps_per_execution
+@pytest.mark.parametrize("steps_per_execution", [8, 3])
+def test_steps_per_execution_matches_single_steps(steps_per_execution):
+    case = golden_case("plateau_keep_base")  # 4 steps per epoch, band changes
+    base = kerasclr.CyclicLR(verbose=0, **golden_args(case["args"]))
+    many = kerasclr.CyclicLR(verbose=0, **golden_args(case["args"]))
+    one = run_case_in_fit(case, base, steps_per_execution=1)
+    several = run_case_in_fit(case, many, steps_per_execution=steps_per_execution)
+    np.testing.assert_array_equal(several, one)
+    np.testing.assert_allclose(several, case["history"]["lr"], rtol=1e-6, atol=0)
+    assert_table_equal(many.history, case["history"])
+    assert_table_equal(without_loss(many.history_epoch), case["history_epoch"])
+
+
+@needs_steps_per_execution
+def test_steps_per_execution_not_dividing_the_epoch():
+    # 13 batches per epoch in executions of 8: 8 + 5, exact at every step.
+    case = golden_case("exp_range_demo")
+    clr = kerasclr.CyclicLR(verbose=0, **golden_args(case["args"]))
+    applied = run_case_in_fit(case, clr, steps_per_execution=8)
+    np.testing.assert_allclose(applied, case["history"]["lr"], rtol=1e-6, atol=0)
+    assert_table_equal(clr.history, case["history"])
+
+
+@pytest.mark.skipif(BACKEND == "torch",
+                    reason="jit_compile=True means torch.compile on PyTorch: "
+                           "~25 s to compile on this CPU; checked by hand")
+def test_jit_compile():
+    case = golden_case("plateau_two_fits")
+    clr = kerasclr.CyclicLR(verbose=0, **golden_args(case["args"]))
+    spe = 1 if BACKEND == "torch" else 4
+    applied = run_case_in_fit(case, clr, steps_per_execution=spe, jit_compile=True)
+    np.testing.assert_allclose(applied, case["history"]["lr"], rtol=1e-6, atol=0)
+    assert_table_equal(clr.history, case["history"])
+    assert_table_equal(without_loss(clr.history_epoch), case["history_epoch"])
+
+
+PLATEAU_LOSSES = [3.0, 2.5, 2.6, 2.7, 2.8, 2.9, 2.4, 2.5, 2.6, 2.7]
+
+
+def plateau_clr():
+    return kerasclr.CyclicLR(base_lr=0.01, max_lr=0.05, step_size=4, patience=1,
+                             factor=0.5, cooldown=1, verbose=0)
+
+
+def test_two_fits_equal_one_fit():
+    single, model1_x_y = plateau_clr(), applied_rates_model(7)
+    probe1 = AppliedRates()
+    fit_epochs(*model1_x_y, single, 10, PLATEAU_LOSSES, probe1)
+
+    split = plateau_clr()
+    model, x, y = applied_rates_model(7)
+    probe2 = AppliedRates()
+    fit_epochs(model, x, y, split, 5, PLATEAU_LOSSES[:5], probe2)
+    fit_epochs(model, x, y, split, 5, PLATEAU_LOSSES[5:], probe2)
+
+    np.testing.assert_array_equal(probe2.rates, probe1.rates)
+    np.testing.assert_allclose(single.history["lr"], probe1.rates, rtol=1e-6)
+    for a, b in [(single.history, split.history),
+                 (single.history_epoch.drop(columns="loss"),
+                  split.history_epoch.drop(columns="loss"))]:
+        assert list(a.columns) == list(b.columns)
+        np.testing.assert_allclose(a.to_numpy(float), b.to_numpy(float), rtol=1e-12)
+    # The band did shrink in the first half, so the lr after the break matters.
+    assert split.history_epoch["base_lr"].iloc[4] < 0.01
+
+
+class ResetAt(keras.callbacks.Callback):
+    def __init__(self, clr, epoch, batch, **kwargs):
+        super().__init__()
+        self.clr, self.at, self.kwargs = clr, (epoch, batch), kwargs
+        self.epoch = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if (self.epoch, batch) == self.at:
+            self.clr.reset(**self.kwargs)
+
+
+def test_reset_during_fit():
+    clr = kerasclr.CyclicLR(step_size=6, verbose=0)
+    model, x, y = applied_rates_model(13)
+    probe = AppliedRates()
+    resetter = ResetAt(clr, 1, 5, new_base_lr=0.0005, new_max_lr=0.003,
+                       new_step_size=4)
+    fit_epochs(model, x, y, clr, 3, probe=probe, extra=[resetter])
+    first = kerasclr.clr_schedule(range(18), step_size=6)
+    after = kerasclr.clr_schedule(range(39 - 18), base_lr=0.0005, max_lr=0.003,
+                                  step_size=4)
+    expected = np.concatenate([first, after])
+    np.testing.assert_allclose(probe.rates, expected, rtol=1e-6, atol=0)
+    history = clr.history
+    np.testing.assert_allclose(history["lr"], expected, rtol=1e-6, atol=0)
+    assert history["iteration"].tolist() == list(range(39))
+    np.testing.assert_allclose(history["base_lr"], [0.001] * 18 + [0.0005] * 21)
+    np.testing.assert_allclose(history["max_lr"], [0.006] * 18 + [0.003] * 21)
+    assert clr.clr_iterations == 21 and clr.trn_iterations == 39
+    np.testing.assert_allclose(clr.history_epoch["lr"], expected[[13, 26]].tolist()
+                               + [kerasclr.clr_schedule([21], base_lr=0.0005,
+                                                        max_lr=0.003, step_size=4)[0]],
+                               rtol=1e-6)
+
+
+def test_reset_alias_and_counters():
+    clr = kerasclr.CyclicLR(step_size=6, verbose=0)
+    assert clr._reset.__func__ is kerasclr.CyclicLR.reset
+    model, x, y = applied_rates_model(13)
+    fit_epochs(model, x, y, clr, 1)
+    clr.not_improved_for_n_times = 3
+    clr._reset(new_max_lr=0.01)
+    assert (clr.clr_iterations, clr.not_improved_for_n_times) == (0, 0)
+    assert clr.trn_iterations == 13
+    assert clr.next_lr == pytest.approx(0.001)
+    probe = AppliedRates()
+    fit_epochs(model, x, y, clr, 1, probe=probe)
+    expected = kerasclr.clr_schedule(range(13), max_lr=0.01, step_size=6)
+    np.testing.assert_allclose(probe.rates, expected, rtol=1e-6, atol=0)
+
+
+def test_learning_rate_in_epoch_logs():
+    clr = kerasclr.CyclicLR(step_size=6, verbose=0)
+    model, x, y = applied_rates_model(13)
+    logged = fit_epochs(model, x, y, clr, 3).history["learning_rate"]
+    np.testing.assert_allclose(logged, clr.history_epoch["lr"], rtol=1e-12)
+    np.testing.assert_allclose(logged, kerasclr.clr_schedule([13, 26, 39], step_size=6),
+                               rtol=1e-6)
+
+
+def test_learning_rate_reaches_csv_logger(tmp_path):
+    path = tmp_path / "log.csv"
+    clr = kerasclr.CyclicLR(step_size=6, verbose=0)
+    model, x, y = applied_rates_model(13)
+    fit_epochs(model, x, y, clr, 2, extra=[],
+               callbacks_after=[keras.callbacks.CSVLogger(str(path))])
+    lines = path.read_text().splitlines()
+    header = lines[0].split(",")
+    assert "learning_rate" in header
+    column = [float(line.split(",")[header.index("learning_rate")]) for line in lines[1:]]
+    np.testing.assert_allclose(column, clr.history_epoch["lr"], rtol=1e-6)
+
+
+def test_finite_patience_without_val_loss_keeps_history():
+    clr = kerasclr.CyclicLR(step_size=6, patience=2, verbose=0)
+    model, x, y = applied_rates_model(13)
+    with pytest.raises(ValueError, match=r"`patience` is 2 .*no `val_loss`.*validation"):
+        fit_epochs(model, x, y, clr, 3)
+    assert len(clr.history) == 13
+    np.testing.assert_allclose(clr.history["lr"][:13], WORKED[:13], rtol=1e-6)
+    assert clr.epochs_done == 1
+
+
+def test_verbose_messages(capsys):
+    clr = kerasclr.CyclicLR(base_lr=0.01, max_lr=0.05, step_size=4, patience=0,
+                            factor=0.5, cooldown=1, verbose=1)
+    model, x, y = applied_rates_model(3)
+    fit_epochs(model, x, y, clr, 3, [1.0, 2.0, 3.0])
+    out = capsys.readouterr().out
+    assert "Epoch 2: CyclicLR reducing the band to base_lr=0.005, max_lr=0.025." in out
+    assert "Epoch 3: CyclicLR cooling down (0 epoch(s) left)." in out
+    quiet = kerasclr.CyclicLR(base_lr=0.01, max_lr=0.05, step_size=4, patience=0,
+                              verbose=0)
+    fit_epochs(*applied_rates_model(3), quiet, 3, [1.0, 2.0, 3.0])
+    assert capsys.readouterr().out == ""
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_unknown_epoch_length_refills_in_batches():
+    """Generators without a length: the table is refilled between batches,
+    and TensorFlow's extra step-counter increment at the end of the data is
+    not a batch (two fits of 1100 batches = 2200 rows, continuing exactly)."""
+    clr = kerasclr.CyclicLR(step_size=300, verbose=0)
+    steps = 1100  # longer than the 1024-entry table for unknown lengths
+    model, _, _ = applied_rates_model(1)
+
+    def data():
+        for _ in range(steps):
+            yield np.ones((1, 1), "float32"), np.zeros((1, 1), "float32")
+
+    model.fit(data(), epochs=1, verbose=0, callbacks=[clr])
+    first = -model.layers[0].kernel.numpy()[0, 0]
+    model.fit(data(), epochs=1, verbose=0, callbacks=[clr])
+    second = -model.layers[0].kernel.numpy()[0, 0] - first
+    expected = kerasclr.clr_schedule(range(2 * steps), step_size=300)
+    np.testing.assert_allclose(clr.history["lr"], expected, rtol=1e-6, atol=0)
+    assert clr.history["epoch"].tolist() == [1] * steps + [2] * steps
+    # The kernel moved by the sum of the rates of each fit (float32 sums).
+    np.testing.assert_allclose([first, second],
+                               [expected[:steps].sum(), expected[steps:].sum()],
+                               rtol=1e-4)
+    assert math.isclose(clr.next_lr, kerasclr.clr_schedule([2 * steps], step_size=300)[0],
+                        rel_tol=1e-6)
