@@ -14,7 +14,9 @@ from kerasclr.compare import HistoryComparison, compare_clr_histories
 from kerasclr.cyclic import CyclicLR
 from kerasclr.lr_table import StepTableSchedule
 from kerasclr.plotting import clr_plot_data, plot_clr_history
+from kerasclr.range_test import LRFinder, LRRangeTestResult, lr_range_test
 from kerasclr.replay import replay_epochs
+from kerasclr.suggest import smooth_losses, suggest_lr_band, sweep_lrs
 from kerasclr.schedule import clr_schedule
 
 __all__ = [
@@ -26,5 +28,12 @@ __all__ = [
     "clr_schedule",
     "plot_clr_history",
     "replay_epochs",
+    # LR range test
+    "LRFinder",
+    "LRRangeTestResult",
+    "lr_range_test",
+    "smooth_losses",
+    "suggest_lr_band",
+    "sweep_lrs",
     "__version__",
 ]
