@@ -85,7 +85,8 @@ def _key_of(columns):
 
 def _max_differences(x, y):
     both_nan = np.isnan(x) & np.isnan(y)
-    diff = np.abs(x - y)
+    with np.errstate(invalid="ignore"):
+        diff = np.abs(x - y)
     diff[both_nan] = 0.0
     scale = np.maximum(np.abs(x), np.abs(y))
     with np.errstate(divide="ignore", invalid="ignore"):
