@@ -158,8 +158,8 @@ reset_cyclical_learning_rate <- function(callback, new_base_lr = NULL, new_max_l
   if (!is.null(new_max_lr)) {
     new_max_lr <- check_number(new_max_lr, "new_max_lr", min = 0)
   }
-  base <- if (is.null(new_base_lr)) reticulate::py_to_r(callback$base_lr) else new_base_lr
-  top <- if (is.null(new_max_lr)) reticulate::py_to_r(callback$max_lr) else new_max_lr
+  base <- if (is.null(new_base_lr)) py_attr(callback, "base_lr") else new_base_lr
+  top <- if (is.null(new_max_lr)) py_attr(callback, "max_lr") else new_max_lr
   if (top < base) {
     stop(sprintf("`new_max_lr` must be >= `new_base_lr` (%s), not %s.",
                  describe_value(base), describe_value(top)), call. = FALSE)
@@ -167,8 +167,10 @@ reset_cyclical_learning_rate <- function(callback, new_base_lr = NULL, new_max_l
   if (!is.null(new_step_size)) {
     new_step_size <- check_number(new_step_size, "new_step_size", min = 1)
   }
-  py_call(callback$reset(new_base_lr = new_base_lr, new_max_lr = new_max_lr,
-                         new_step_size = new_step_size))
+  py_call(reticulate::py_call(
+    reticulate::py_get_attr(callback, "reset"),
+    new_base_lr = new_base_lr, new_max_lr = new_max_lr, new_step_size = new_step_size
+  ))
   invisible(callback)
 }
 

@@ -47,7 +47,12 @@ replay_epochs <- function(callback, steps_per_epoch, val_loss = NULL, epochs = N
       if (is.na(v) && !is.nan(v)) NULL else v
     })
   }
-  py_call(py_core()$replay_epochs(callback, as.integer(steps_per_epoch),
-                                  val_loss = losses, epochs = as.integer(epochs)))
+  # The callback's verbose messages go to R's console (capturable).
+  output <- py_call(reticulate::py_capture_output(
+    py_core()$replay_epochs(callback, as.integer(steps_per_epoch),
+                            val_loss = losses, epochs = as.integer(epochs)),
+    type = "stdout"
+  ))
+  cat(output)
   invisible(as_kerasclr_callback(callback))
 }

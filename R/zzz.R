@@ -11,6 +11,8 @@
 #   py_call(expr)          evaluate `expr` (calls into Python); a Python
 #                          exception becomes an R error carrying the readable
 #                          Python message (no traceback) with the R call.
+#   py_attr(x, name)       attribute of a Python object, converted to R
+#                          (whatever the object's `convert` setting).
 #   py_frame_to_r(frame)   pandas DataFrame (unconverted Python object) ->
 #                          plain data.frame; int columns -> integer, bool ->
 #                          logical, float -> double, no pandas attributes.
@@ -78,7 +80,7 @@ core_problem <- function() {
     " (in a checkout of kerasclr: `bash tools/setup.sh`)."
   )
   python <- tryCatch(
-    reticulate::py_config()$python,
+    quiet_py_config()$python,
     error = function(e) NULL
   )
   if (is.null(python) || !reticulate::py_available(initialize = TRUE)) {
@@ -104,6 +106,20 @@ core_problem <- function() {
   NULL
 }
 
+# reticulate's configuration (initialises Python), without reticulate's
+# warning about a pyproject.toml that is not a Poetry project (the checkout
+# of kerasclr has one).
+quiet_py_config <- function() {
+  withCallingHandlers(
+    reticulate::py_config(),
+    warning = function(w) {
+      if (grepl("pyproject.toml", conditionMessage(w), fixed = TRUE)) {
+        invokeRestart("muffleWarning")
+      }
+    }
+  )
+}
+
 # Evaluate `expr`, turning a Python exception into an R error with the
 # readable Python message, attributed to the caller of the function that
 # uses py_call().
@@ -111,6 +127,10 @@ py_call <- function(expr, call = sys.call(-1)) {
   tryCatch(expr, error = function(e) {
     stop(simpleError(clean_py_message(conditionMessage(e)), call))
   })
+}
+
+py_attr <- function(x, name) {
+  reticulate::py_to_r(reticulate::py_get_attr(x, name))
 }
 
 # Drop reticulate's traceback and hints from a Python error message.

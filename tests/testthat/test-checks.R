@@ -1,0 +1,110 @@
+# R-side argument checks: they run before Python is called, so these tests
+# need no Python.
+
+expect_clr_error <- function(..., message) {
+  error <- expect_error(new_callback_cyclical_learning_rate(...), message, fixed = TRUE)
+  expect_identical(conditionMessage(error), message)
+  expect_identical(as.character(conditionCall(error)[[1]]),
+                   "new_callback_cyclical_learning_rate")
+}
+
+test_that("bad callback arguments give R-style messages naming the argument", {
+  expect_clr_error(step_size = 0, message = "`step_size` must be >= 1, not 0.")
+  expect_clr_error(step_size = 0.5, message = "`step_size` must be >= 1, not 0.5.")
+  expect_clr_error(step_size = "32",
+                   message = "`step_size` must be a single number, not \"32\".")
+  expect_clr_error(step_size = c(1, 2),
+                   message = "`step_size` must be a single number, not a double vector of length 2.")
+  expect_clr_error(step_size = NA_real_,
+                   message = "`step_size` must be a finite number, not NA.")
+  expect_clr_error(step_size = Inf, message = "`step_size` must be a finite number, not Inf.")
+  expect_clr_error(base_lr = -1, message = "`base_lr` must be >= 0, not -1.")
+  expect_clr_error(base_lr = NULL, message = "`base_lr` must be a single number, not NULL.")
+  expect_clr_error(max_lr = -0.1, message = "`max_lr` must be >= 0, not -0.1.")
+  expect_clr_error(base_lr = 0.01, max_lr = 0.006,
+                   message = "`max_lr` must be >= `base_lr` (0.01), not 0.006.")
+  expect_clr_error(mode = "cosine",
+                   message = "`mode` must be one of \"triangular\", \"triangular2\", \"exp_range\", not \"cosine\".")
+  expect_clr_error(mode = c("triangular", "exp_range"),
+                   message = "`mode` must be one of \"triangular\", \"triangular2\", \"exp_range\", not a character vector of length 2.")
+  expect_clr_error(gamma = 0, message = "`gamma` must be > 0, not 0.")
+  expect_clr_error(gamma = 1.5, message = "`gamma` must be <= 1, not 1.5.")
+  expect_clr_error(scale_fn = "sin",
+                   message = "`scale_fn` must be a function or NULL, not \"sin\".")
+  expect_clr_error(scale_mode = "batch",
+                   message = "`scale_mode` must be one of \"cycle\", \"iteration\", \"iterations\", not \"batch\".")
+  expect_clr_error(patience = -1, message = "`patience` must be >= 0, not -1.")
+  expect_clr_error(patience = 1.5, message = "`patience` must be a whole number, not 1.5.")
+  expect_clr_error(patience = NaN, message = "`patience` must be a finite number, not NaN.")
+  expect_clr_error(factor = 0, message = "`factor` must be > 0, not 0.")
+  expect_clr_error(factor = 1.1, message = "`factor` must be <= 1, not 1.1.")
+  expect_clr_error(decrease_base_lr = "yes",
+                   message = "`decrease_base_lr` must be TRUE or FALSE, not \"yes\".")
+  expect_clr_error(decrease_base_lr = NA,
+                   message = "`decrease_base_lr` must be TRUE or FALSE, not NA.")
+  expect_clr_error(cooldown = -2, message = "`cooldown` must be >= 0, not -2.")
+  expect_clr_error(cooldown = 2.5, message = "`cooldown` must be a whole number, not 2.5.")
+  expect_clr_error(verbose = -1, message = "`verbose` must be >= 0, not -1.")
+  expect_clr_error(verbose = "loud", message = "`verbose` must be a single number, not \"loud\".")
+})
+
+test_that("bad clr_schedule() arguments give R-style messages", {
+  expect_error(clr_schedule(c(0, 1.5)),
+               "`iterations` must hold whole numbers >= 0, not 1.5.", fixed = TRUE)
+  expect_error(clr_schedule(-1), "`iterations` must hold whole numbers >= 0, not -1.",
+               fixed = TRUE)
+  expect_error(clr_schedule("a"), "`iterations` must hold whole numbers >= 0, not \"a\".",
+               fixed = TRUE)
+  expect_error(clr_schedule(0:3, step_size = 0), "`step_size` must be >= 1, not 0.",
+               fixed = TRUE)
+  expect_error(clr_schedule(0:3, dtype = "float16"),
+               "`dtype` must be one of \"float32\", \"float64\", not \"float16\".",
+               fixed = TRUE)
+  error <- expect_error(clr_schedule(0:3, max_lr = -1))
+  expect_identical(as.character(conditionCall(error)[[1]]), "clr_schedule")
+})
+
+test_that("bad callbacks and arguments of the other functions are refused in R", {
+  msg <- paste0("`callback` must be a kerasclr callback made by ",
+                "new_callback_cyclical_learning_rate() (or another kerasclr policy), ",
+                "not a double vector of length 3.")
+  expect_error(plot_clr_history(1:3 + 0.5), msg, fixed = TRUE)
+  expect_error(replay_epochs(1:3 + 0.5, 10, epochs = 1), msg, fixed = TRUE)
+  expect_error(reset_cyclical_learning_rate(1:3 + 0.5), msg, fixed = TRUE)
+  expect_error(plot_clr_history(list()), "not an object of class list.", fixed = TRUE)
+  expect_error(install_kerasclr(envname = 1),
+               "`envname` must be one non-empty string, not 1.", fixed = TRUE)
+})
+
+test_that("arguments of functions that take a callback are checked in R", {
+  skip_if_no_kerasclr()
+  callback <- new_callback_cyclical_learning_rate(step_size = 4, verbose = 0)
+  expect_error(replay_epochs(callback, 0, epochs = 1),
+               "`steps_per_epoch` must be >= 1, not 0.", fixed = TRUE)
+  expect_error(replay_epochs(callback, 10), "Give `val_loss` or `epochs`.", fixed = TRUE)
+  expect_error(replay_epochs(callback, 10, epochs = 1.5),
+               "`epochs` must be a whole number, not 1.5.", fixed = TRUE)
+  expect_error(replay_epochs(callback, 10, val_loss = 1, epochs = 2),
+               "`val_loss` has 1 values for 2 epochs.", fixed = TRUE)
+  expect_error(replay_epochs(callback, 10, val_loss = "low"),
+               "`val_loss` must be NULL or a numeric vector, not \"low\".", fixed = TRUE)
+  expect_error(reset_cyclical_learning_rate(callback, new_base_lr = -1),
+               "`new_base_lr` must be >= 0, not -1.", fixed = TRUE)
+  expect_error(reset_cyclical_learning_rate(callback, new_max_lr = 0.0001),
+               "`new_max_lr` must be >= `new_base_lr` (0.001), not 1e-04.", fixed = TRUE)
+  expect_error(reset_cyclical_learning_rate(callback, new_step_size = 0.5),
+               "`new_step_size` must be >= 1, not 0.5.", fixed = TRUE)
+  expect_error(plot_clr_history(callback, granularity = "batch"),
+               "`granularity` must be one of \"epoch\", \"iteration\", not \"batch\".",
+               fixed = TRUE)
+  expect_error(plot_clr_history(callback, backend = "lattice"),
+               "`backend` must be one of \"ggplot2\", \"base\", not \"lattice\".",
+               fixed = TRUE)
+  expect_error(plot_clr_history(callback, trans_y_axis = "sqrt"),
+               "`trans_y_axis` must be one of \"identity\", \"log10\", not \"sqrt\".",
+               fixed = TRUE)
+  # Errors raised by Python keep the readable message and the R call.
+  error <- expect_error(plot_clr_history(callback, backend = "base"),
+                        "`clr` has no history yet", fixed = TRUE)
+  expect_identical(as.character(conditionCall(error)[[1]]), "plot_clr_history")
+})
