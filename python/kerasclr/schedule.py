@@ -123,7 +123,7 @@ def _call_scale_fn(scale_fn, points: np.ndarray, point_name: str) -> np.ndarray:
     if bad.size:
         i = bad[0]
         raise ValueError(
-            f"`scale_fn` must return a number in [0, 1], got {values[i]!r} "
+            f"`scale_fn` must return a number in [0, 1], got {float(values[i])!r} "
             f"for {point_name} {points[i]:g}."
         )
     return values
@@ -198,7 +198,7 @@ def _as_counters(iterations) -> np.ndarray:
     if bad.any():
         value = counters[np.flatnonzero(bad)[0]]
         raise ValueError(
-            f"`iterations` must hold whole numbers >= 0, got {value!r}."
+            f"`iterations` must hold whole numbers >= 0, got {float(value)!r}."
         )
     return counters
 
