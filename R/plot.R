@@ -57,8 +57,10 @@ clr_plot_frame <- function(callback, granularity, call = sys.call(-1)) {
   py_frame_to_r(frame)
 }
 
+ggplot2_installed <- function() requireNamespace("ggplot2", quietly = TRUE)
+
 require_ggplot2 <- function(call = sys.call(-1)) {
-  if (!requireNamespace("ggplot2", quietly = TRUE)) {
+  if (!ggplot2_installed()) {
     stop(simpleError(paste0(
       "`backend = \"ggplot2\"` needs the ggplot2 package. Install it with ",
       "`install.packages(\"ggplot2\")` (Debian: `apt-get install r-cran-ggplot2`), ",

@@ -75,35 +75,43 @@ py_core <- function(convert = TRUE) {
 # NULL when the Python core can be used, otherwise the message that says
 # what is wrong and what to run.
 core_problem <- function() {
-  fix <- paste0(
-    "Run `kerasclr::install_kerasclr()` and restart R",
-    " (in a checkout of kerasclr: `bash tools/setup.sh`)."
-  )
   python <- tryCatch(
     quiet_py_config()$python,
     error = function(e) NULL
   )
   if (is.null(python) || !reticulate::py_available(initialize = TRUE)) {
-    return(paste0("kerasclr needs Python, but reticulate did not find one. ", fix))
+    return(paste0("kerasclr needs Python, but reticulate did not find one. ",
+                  install_hint()))
   }
   if (!reticulate::py_module_available("kerasclr")) {
     return(paste0(
       "The Python core of kerasclr is not installed in the Python that R uses (",
-      python, "). ", fix
+      python, "). ", install_hint()
     ))
   }
   py_version <- tryCatch(
     reticulate::py_to_r(reticulate::import("kerasclr", convert = FALSE)$`__version__`),
     error = function(e) paste0("unknown (", conditionMessage(e), ")")
   )
-  r_version <- as.character(utils::packageVersion("kerasclr"))
-  if (!identical(py_version, r_version)) {
-    return(paste0(
-      "The Python core of kerasclr in ", python, " has version ", py_version,
-      " but the R package kerasclr has version ", r_version, ". ", fix
-    ))
+  version_problem(py_version, as.character(utils::packageVersion("kerasclr")), python)
+}
+
+install_hint <- function() {
+  paste0(
+    "Run `kerasclr::install_kerasclr()` and restart R",
+    " (in a checkout of kerasclr: `bash tools/setup.sh`)."
+  )
+}
+
+# NULL when the versions of the Python core and the R package agree.
+version_problem <- function(py_version, r_version, python) {
+  if (identical(py_version, r_version)) {
+    return(NULL)
   }
-  NULL
+  paste0(
+    "The Python core of kerasclr in ", python, " has version ", py_version,
+    " but the R package kerasclr has version ", r_version, ". ", install_hint()
+  )
 }
 
 # reticulate's configuration (initialises Python), without reticulate's

@@ -1,0 +1,95 @@
+# Snapshots need a deterministic history: replayed epochs, no training.
+
+test_that("ggplot2 plots draw lr, base_lr and max_lr with a legend", {
+  skip_if_no_kerasclr()
+  skip_if_not_installed("ggplot2")
+  callback <- plateau_callback()
+  plot <- plot_clr_history(callback)
+  expect_s3_class(plot, "ggplot")
+  geoms <- vapply(plot$layers, function(layer) class(layer$geom)[1], character(1))
+  expect_identical(geoms, c("GeomLine", "GeomPoint"))
+  expect_identical(plot$labels$x, "epoch")
+  expect_identical(plot$labels$y, "learning rate")
+  expect_identical(plot$labels$title, "Learning rate by epoch")
+  expect_identical(levels(plot$data$series), c("max_lr", "lr", "base_lr"))
+  epochs <- callback$history_epoch
+  expect_identical(plot$data$x, rep(epochs$epoch, 3))
+  expect_identical(plot$data$value, c(epochs$max_lr, epochs$lr, epochs$base_lr))
+  built <- ggplot2::ggplot_build(plot)
+  expect_identical(length(unique(built$data[[1]]$colour)), 3L)
+  legend <- ggplot2::ggplot_gtable(built)
+  expect_true(any(grepl("guide-box", legend$layout$name)))
+
+  plot <- plot_clr_history(callback, granularity = "iteration", trans_y_axis = "log10")
+  geoms <- vapply(plot$layers, function(layer) class(layer$geom)[1], character(1))
+  expect_identical(geoms, "GeomLine")
+  expect_identical(plot$labels$x, "iteration")
+  expect_identical(plot$labels$y, "learning rate (log10 scale)")
+  expect_identical(plot$scales$get_scales("y")$trans$name, "log-10")
+  history <- callback$history
+  expect_identical(plot$data$x, rep(history$iteration, 3))
+  expect_identical(plot$data$value[plot$data$series == "lr"], history$lr)
+})
+
+test_that("base plots draw the bounds inside the y-limits and return invisibly", {
+  skip_if_no_kerasclr()
+  callback <- plateau_callback()
+  grDevices::pdf(NULL)
+  on.exit(grDevices::dev.off(), add = TRUE)
+  for (granularity in c("epoch", "iteration")) {
+    data <- expect_invisible(plot_clr_history(callback, granularity = granularity,
+                                              backend = "base"))
+    expect_identical(names(data), c("x", "lr", "base_lr", "max_lr"))
+    usr <- graphics::par("usr")
+    expect_lte(usr[3], min(data$base_lr))
+    expect_gte(usr[4], max(data$max_lr))
+    expect_lte(usr[1], min(data$x))
+    expect_gte(usr[2], max(data$x))
+  }
+  expect_identical(nrow(data), nrow(callback$history))
+  plot_clr_history(callback, backend = "base", trans_y_axis = "log10")
+  expect_true(graphics::par("ylog"))
+})
+
+test_that("plots match their snapshots (both backends, both granularities)", {
+  skip_if_no_kerasclr()
+  skip_if_not_installed("ggplot2")
+  skip_if_not_installed("vdiffr")
+  callback <- plateau_callback()
+  vdiffr::expect_doppelganger("ggplot2 epoch", plot_clr_history(callback))
+  vdiffr::expect_doppelganger("ggplot2 iteration",
+                              plot_clr_history(callback, granularity = "iteration"))
+  vdiffr::expect_doppelganger(
+    "ggplot2 iteration log10",
+    plot_clr_history(callback, granularity = "iteration", trans_y_axis = "log10")
+  )
+  vdiffr::expect_doppelganger("base epoch", function() {
+    plot_clr_history(callback, backend = "base")
+  })
+  vdiffr::expect_doppelganger("base iteration", function() {
+    plot_clr_history(callback, granularity = "iteration", backend = "base")
+  })
+})
+
+test_that("a missing ggplot2 gives an error that says how to install it", {
+  env <- asNamespace("kerasclr")
+  old <- get("ggplot2_installed", env)
+  unlockBinding("ggplot2_installed", env)
+  assign("ggplot2_installed", function() FALSE, env)
+  on.exit({
+    assign("ggplot2_installed", old, env)
+    lockBinding("ggplot2_installed", env)
+  })
+  skip_if_no_kerasclr()
+  callback <- new_callback_cyclical_learning_rate(verbose = 0)
+  error <- expect_error(plot_clr_history(callback),
+                        "`backend = \"ggplot2\"` needs the ggplot2 package", fixed = TRUE)
+  expect_match(conditionMessage(error), "install.packages(\"ggplot2\")", fixed = TRUE)
+  expect_match(conditionMessage(error), "backend = \"base\"", fixed = TRUE)
+})
+
+test_that("plotting an untrained callback says to train it first", {
+  skip_if_no_kerasclr()
+  callback <- new_callback_cyclical_learning_rate(verbose = 0)
+  expect_error(plot_clr_history(callback, backend = "base"), "has no history yet")
+})
