@@ -24,8 +24,13 @@ OUT = Path(sys.argv[1] if len(sys.argv) > 1 else "output/demo")
 SETTINGS = json.loads(Path("demo/runs.json").read_text())
 
 
+def read_csv(name):
+    """A table of the output folder, every number parsed to the bit."""
+    return pd.read_csv(OUT / name, float_precision="round_trip")
+
+
 def read_split(name):
-    data = pd.read_csv(OUT / name)
+    data = read_csv(name)
     x = data.drop(columns="medv").to_numpy(dtype="float64")
     y = data[["medv"]].to_numpy(dtype="float64")
     return x, y
@@ -57,8 +62,10 @@ class Progress(keras.callbacks.Callback):
 
 
 def write_tables(clr, prefix):
-    clr.history.to_csv(OUT / f"{prefix}_history.csv", index=False)
-    clr.history_epoch.to_csv(OUT / f"{prefix}_history_epoch.csv", index=False)
+    # 17 significant digits: R reads them back to the bit (not so the shortest repr).
+    clr.history.to_csv(OUT / f"{prefix}_history.csv", index=False, float_format="%.17g")
+    clr.history_epoch.to_csv(OUT / f"{prefix}_history_epoch.csv", index=False,
+                             float_format="%.17g")
 
 
 def main():
@@ -78,8 +85,8 @@ def main():
 
         # The schedule depends on the validation losses only: replaying R's
         # val_loss sequence must give R's history exactly.
-        r_epochs = pd.read_csv(OUT / f"r_{run}_history_epoch.csv")
-        steps = int(pd.read_csv(OUT / f"r_{run}_history.csv").groupby("epoch").size().iloc[0])
+        r_epochs = read_csv(f"r_{run}_history_epoch.csv")
+        steps = int(read_csv(f"r_{run}_history.csv").groupby("epoch").size().iloc[0])
         replay = kerasclr.replay_epochs(kerasclr.CyclicLR(**spec["clr"], verbose=0), steps,
                                         val_loss=r_epochs["val_loss"].tolist())
         write_tables(replay, f"replay_{run}")

@@ -6,10 +6,11 @@ out <- if (length(args)) args[[1]] else "output/demo"
 settings <- jsonlite::read_json("demo/runs.json", simplifyVector = TRUE)
 
 suppressPackageStartupMessages(library(kerasclr))
+source("demo/csv.R")
 keras <- reticulate::import("keras")
 
 read_split <- function(name) {
-  d <- utils::read.csv(file.path(out, name))
+  d <- read_table(file.path(out, name))
   list(x = as.matrix(d[setdiff(names(d), "medv")]),
        y = array(d$medv, dim = c(nrow(d), 1L)))  # an R vector would reach Python as a list
 }
@@ -56,10 +57,8 @@ for (run in names(settings$runs)) {
             batch_size = as.integer(settings$batch_size), epochs = as.integer(spec$epochs),
             shuffle = TRUE, verbose = 0L,
             callbacks = list(callback_clr, progress(run, spec$epochs)))
-  utils::write.csv(callback_clr$history, file.path(out, sprintf("r_%s_history.csv", run)),
-                   row.names = FALSE)
-  utils::write.csv(callback_clr$history_epoch,
-                   file.path(out, sprintf("r_%s_history_epoch.csv", run)), row.names = FALSE)
+  write_table(callback_clr$history, file.path(out, sprintf("r_%s_history.csv", run)))
+  write_table(callback_clr$history_epoch, file.path(out, sprintf("r_%s_history_epoch.csv", run)))
   save_png(file.path(out, sprintf("r_%s_base.png", run)), function() {
     plot_clr_history(callback_clr, granularity = "iteration", backend = "base")
   })

@@ -17,6 +17,9 @@ cd "$ROOT"
 OUT="${1:-output/demo}"
 R_VENV="${WORKON_HOME:-$HOME/.virtualenvs}/r-kerasclr"
 export TF_CPP_MIN_LOG_LEVEL=3 KERAS_BACKEND=tensorflow
+# R runs from the checkout, whose pyproject.toml reticulate would try to read as
+# a poetry project: name the environment outright.
+export RETICULATE_PYTHON="$R_VENV/bin/python"
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 stop_with() {
