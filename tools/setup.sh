@@ -75,11 +75,7 @@ install_r_package() {
   say "R package kerasclr: installing from $ROOT"
   # The Python core travels inside the R package (inst/python), so that
   # install_kerasclr() can pip-install it where no checkout is at hand.
-  rm -rf "$ROOT/inst/python"
-  mkdir -p "$ROOT/inst/python"
-  cp -r "$ROOT/python/kerasclr" "$ROOT/inst/python/"
-  cp "$ROOT/pyproject.toml" "$ROOT/inst/python/"
-  find "$ROOT/inst/python" -name __pycache__ -prune -exec rm -rf {} +
+  bash "$ROOT/tools/bundle-python.sh"
   R CMD INSTALL --no-test-load "$ROOT" >/tmp/kerasclr-rinstall.log 2>&1 ||
     fail "R CMD INSTALL failed (log: /tmp/kerasclr-rinstall.log)" "R CMD INSTALL $ROOT"
 }
