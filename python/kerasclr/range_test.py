@@ -347,18 +347,20 @@ class _ModelSnapshot:
 
 
     def _restore_variable_list(self, owner):
-        """Untrack the table variables the test added, re-track the lr variable."""
-        kept = {id(v) for v in self.owner_store}
+        """The optimizer's variable list as before: same objects, same order.
+
+        Drops the table variables the test added and puts the learning-rate
+        variable (untracked when the table was installed, re-tracked at the
+        end when it was assigned back) where it was.
+        """
+        if [id(v) for v in owner._variables] == [id(v) for v in self.owner_store]:
+            return
         for variable in list(owner._variables):
-            if id(variable) not in kept:
-                owner._untrack_variable(variable)
-        present = {id(v) for v in owner._variables}
+            owner._untrack_variable(variable)
         locked = owner._tracker.locked
         owner._tracker.unlock()
-        for position, variable in enumerate(self.owner_store):
-            if id(variable) not in present:
-                owner._variables.insert(position, variable)
-                owner._tracker.stored_ids["variables"].add(id(variable))
+        for variable in self.owner_store:
+            owner._track_variable(variable)
         if locked:
             owner._tracker.lock()
 
