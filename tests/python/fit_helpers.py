@@ -66,3 +66,23 @@ def run_case_in_fit(case, clr, steps_per_execution=1, jit_compile="auto"):
 def without_loss(frame):
     """An epoch table without the training `loss` column of real fits."""
     return frame.drop(columns=["loss"])
+
+
+def rates_model(steps, batch_rows=1, **compile_kwargs):
+    """`conftest.applied_rates_model` with any compile options.
+
+    Each of the ``steps`` batches holds ``batch_rows`` copies of one one-hot
+    row and the loss is the mean prediction, so batch ``i`` moves only weight
+    ``i``, by exactly ``-lr_i``. Train with ``batch_size=batch_rows``,
+    ``shuffle=False``.
+    """
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([
+        keras.Input((steps,)),
+        keras.layers.Dense(1, use_bias=False, kernel_initializer="zeros"),
+    ])
+    compile_kwargs.setdefault("optimizer", keras.optimizers.SGD(0.5))
+    model.compile(loss=lambda y_true, y_pred: y_pred[:, 0], **compile_kwargs)
+    x = np.repeat(np.eye(steps, dtype="float32"), batch_rows, axis=0)
+    y = np.zeros((steps * batch_rows, 1), dtype="float32")
+    return model, x, y

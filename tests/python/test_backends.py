@@ -1,0 +1,116 @@
+"""Backend-specific behaviour of the table-driven engine.
+
+The whole suite runs on every backend (``KERAS_BACKEND=tensorflow|jax|torch``);
+these tests cover what differs between them.
+"""
+
+import keras
+import numpy as np
+import pytest
+from conftest import GOLDEN, assert_table_equal, golden_args, op_losses, tiny_model
+from fit_helpers import BACKEND, AppliedRates, fit_epochs, rates_model, without_loss
+
+import kerasclr
+from kerasclr.lr_table import START_NAME, TABLE_NAME
+
+PLATEAU = next(c for c in GOLDEN["cases"] if c["name"] == "plateau_keep_base")
+
+
+def run_plateau(model, x, y):
+    clr = kerasclr.CyclicLR(verbose=0, **golden_args(PLATEAU["args"]))
+    probe = AppliedRates()
+    (op,) = PLATEAU["ops"]
+    fit_epochs(model, x, y, clr, op["epochs"], op["val_loss"], probe)
+    return clr, probe.rates
+
+
+@pytest.mark.parametrize("options", [
+    {"run_eagerly": True},
+    {"jit_compile": False},
+    {"optimizer": "loss_scale"},
+], ids=["eager", "no-jit", "loss-scale"])
+def test_compile_options_give_the_golden_schedule(options):
+    options = dict(options)
+    if options.get("optimizer") == "loss_scale":
+        # The table goes on the inner optimizer; the wrapper's own step
+        # counter and dynamic scale do not disturb the lookup.
+        options["optimizer"] = keras.optimizers.LossScaleOptimizer(
+            keras.optimizers.SGD(0.5))
+    model, x, y = rates_model(4, **options)
+    clr, rates = run_plateau(model, x, y)
+    np.testing.assert_allclose(rates, PLATEAU["history"]["lr"], rtol=1e-6, atol=0)
+    assert_table_equal(clr.history, PLATEAU["history"])
+    assert_table_equal(without_loss(clr.history_epoch), PLATEAU["history_epoch"])
+
+
+def test_table_is_optimizer_state():
+    """The table and its start are optimizer variables, so they are part of
+    the state every backend passes to its compiled (JAX: stateless) step."""
+    model, x, y = rates_model(4)
+    run_plateau(model, x, y)
+    names = [v.name for v in model.optimizer.variables]
+    assert TABLE_NAME in names and START_NAME in names
+    schedule = model.optimizer._learning_rate
+    assert isinstance(schedule, kerasclr.StepTableSchedule)
+    # The table's start is where the next epoch's first batch will be.
+    assert int(schedule.start.numpy()) == 44
+    assert int(model.optimizer.iterations.numpy()) == 48
+
+
+@pytest.mark.skipif(BACKEND != "jax", reason="JAX only: state sync of the stateless step")
+def test_jax_sees_table_writes_made_between_batches():
+    """A table write from a callback mid-epoch (reset) reaches the next
+    stateless JAX step: the engine syncs the state before writing."""
+    clr = kerasclr.CyclicLR(step_size=3, verbose=0)
+    model, x, y = rates_model(8)
+    probe = AppliedRates()
+
+    class ResetAtBatch3(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            if batch == 3:
+                clr.reset(new_base_lr=0.002, new_max_lr=0.004)
+
+    fit_epochs(model, x, y, clr, 1, probe=probe, extra=[ResetAtBatch3()])
+    expected = np.concatenate([kerasclr.clr_schedule(range(3), step_size=3),
+                               kerasclr.clr_schedule(range(5), base_lr=0.002,
+                                                     max_lr=0.004, step_size=3)])
+    np.testing.assert_allclose(probe.rates, expected, rtol=1e-6, atol=0)
+
+
+@pytest.mark.skipif(BACKEND != "torch", reason="PyTorch only")
+def test_torch_steps_per_execution_fails_clearly():
+    """Keras's PyTorch backend refuses steps_per_execution > 1 before any
+    step runs: no rate is ever applied wrongly."""
+    model = tiny_model(steps_per_execution=4)
+    x = np.zeros((8, 3), "float32")
+    clr = kerasclr.CyclicLR(verbose=0)
+    with pytest.raises(ValueError, match="steps_per_execution"):
+        model.fit(x, x[:, :1], epochs=1, verbose=0, callbacks=[clr])
+    assert len(clr.history) == 0
+
+
+def test_validation_and_evaluate_do_not_move_the_schedule():
+    """Validation batches and evaluate() do not count as training steps."""
+    clr = kerasclr.CyclicLR(step_size=6, verbose=0)
+    model, x, y = rates_model(13)
+    probe = AppliedRates()
+    fit_epochs(model, x, y, clr, 2, probe=probe, validation_data=(x, y))
+    model.evaluate(x, y, batch_size=1, verbose=0)
+    model.predict(x, batch_size=4, verbose=0)
+    np.testing.assert_allclose(probe.rates, kerasclr.clr_schedule(range(26), step_size=6),
+                               rtol=1e-6, atol=0)
+    assert clr.trn_iterations == 26
+    assert "val_loss" in clr.history_epoch.columns
+
+
+def test_replay_and_fit_agree_on_this_backend():
+    case = next(c for c in GOLDEN["cases"] if c["name"] == "plateau_two_fits")
+    fitted = kerasclr.CyclicLR(verbose=0, **golden_args(case["args"]))
+    model, x, y = rates_model(5)
+    for op in case["ops"]:
+        fit_epochs(model, x, y, fitted, op["epochs"], op["val_loss"])
+    replayed = kerasclr.CyclicLR(verbose=0, **golden_args(case["args"]))
+    for op in case["ops"]:
+        kerasclr.replay_epochs(replayed, 5, val_loss=op_losses(op["val_loss"]))
+    np.testing.assert_array_equal(fitted.history.to_numpy(float),
+                                  replayed.history.to_numpy(float))
