@@ -31,6 +31,7 @@ from kerasclr.suggest import (
     check_beta,
     check_sweep_args,
     divergence_limit,
+    loss_plot_limits,
     suggest_lr_band,
     sweep_lrs,
 )
@@ -250,6 +251,7 @@ class LRRangeTestResult:
             smoothed_loss.
         suggestion: ``{"base_lr": ..., "max_lr": ...}`` (None if the loss
             never fell); splat it: ``CyclicLR(**result.suggestion, step_size=...)``.
+        suggestion_error: why there is no suggestion (None when there is one).
         method: the rule that made ``suggestion`` (see `kerasclr.suggest`).
         stop_reason: "completed", "diverged" or "non_finite_loss".
         finder: the `LRFinder` callback that ran.
@@ -262,9 +264,11 @@ class LRRangeTestResult:
         self.method = method
         self.base_ratio = base_ratio
         self.suggestion = None
+        self.suggestion_error = None
         try:
             self.suggestion = self.suggest(method, base_ratio)
         except ValueError as error:
+            self.suggestion_error = str(error)
             warnings.warn(f"lr_range_test: no suggestion: {error}", stacklevel=3)
 
     def suggest(self, method="fall", base_ratio=4.0):
@@ -297,11 +301,9 @@ class LRRangeTestResult:
                        color="#2ca02c", alpha=0.2,
                        label=f"suggested band ({self.method})")
         ax.set_xscale("log")
-        finite = data["smoothed_loss"][np.isfinite(data["smoothed_loss"])]
-        if len(finite):
-            low, high = float(finite.min()), float(finite.iloc[0])
-            span = max(high - low, 1e-12)
-            ax.set_ylim(low - 0.1 * span, max(float(finite.max()), high) + 0.1 * span)
+        low, high = loss_plot_limits(data["smoothed_loss"])
+        if math.isfinite(low):
+            ax.set_ylim(low, high)
         ax.set_xlabel("learning rate (log10 scale)")
         ax.set_ylabel("loss")
         ax.set_title("LR range test")

@@ -232,3 +232,24 @@ def suggest_lr_band(lr, loss, method="fall", base_ratio=4.0):
         max_lr = float(lr[start + (end - start) // 2])
     return {"base_lr": max_lr / base_ratio, "max_lr": max_lr}
 
+
+
+def loss_plot_limits(loss):
+    """The y range of a range-test plot: ``(low, high)`` (both languages).
+
+    From a bit below the lowest smoothed loss to a quarter of the fall above
+    the highest smoothed loss before the minimum, so the diverging tail does
+    not squash the interesting part. Only the part before the first NaN/Inf
+    counts; ``(nan, nan)`` when nothing is finite.
+    """
+    loss = np.asarray(loss, dtype=np.float64).reshape(-1)
+    bad = np.flatnonzero(~np.isfinite(loss))
+    loss = loss[:loss.size if bad.size == 0 else int(bad[0])]
+    if loss.size == 0:
+        return (math.nan, math.nan)
+    i_min = int(np.argmin(loss))
+    low, top = float(loss[i_min]), float(loss[:i_min + 1].max())
+    span = top - low
+    if span <= 0:
+        span = 0.1 * max(abs(low), 1e-12)
+    return (low - 0.1 * span, top + 0.25 * span)

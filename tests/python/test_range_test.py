@@ -217,6 +217,8 @@ def test_plot_shades_the_suggested_band():
     assert min(xs) == pytest.approx(result.suggestion["base_lr"])
     assert max(xs) == pytest.approx(result.suggestion["max_lr"])
     assert [line.get_label() for line in ax.get_lines()] == ["loss", "smoothed loss"]
+    assert ax.get_ylim() == pytest.approx(
+        kerasclr.suggest.loss_plot_limits(result.history["smoothed_loss"]))
     plt.close(ax.figure)
 
 
@@ -266,3 +268,4 @@ def test_no_suggestion_when_the_loss_never_falls():
         result = kerasclr.lr_range_test(model, x, y, min_lr=1e-3, max_lr=1e-2,
                                         steps=6, batch_size=1, shuffle=False)
     assert result.suggestion is None and len(result.history) == 6
+    assert result.suggestion_error.startswith("The loss never falls")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import kerasclr
-from kerasclr.suggest import divergence_limit
+from kerasclr.suggest import divergence_limit, loss_plot_limits
 
 LR = 10.0 ** (-5 + 0.1 * np.arange(51))  # 1e-5 .. 1, 10 steps per decade
 
@@ -170,3 +170,10 @@ def test_band_splats_into_cyclic_lr():
     band = kerasclr.suggest_lr_band(LR, flat_fall_rise())
     clr = kerasclr.CyclicLR(**band, step_size=8, verbose=0)
     assert (clr.base_lr, clr.max_lr) == (LR[13], LR[33])
+
+
+def test_plot_limits_cut_off_the_diverging_tail():
+    loss = np.array([2.0, 3.0, 1.0, 0.0, 5.0, 50.0, math.inf, -9.0])
+    assert loss_plot_limits(loss) == pytest.approx((-0.3, 3.75), rel=1e-15)
+    assert loss_plot_limits([2.0, 2.0]) == pytest.approx((1.98, 2.05), rel=1e-15)
+    assert all(math.isnan(v) for v in loss_plot_limits([math.nan]))
