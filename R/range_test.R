@@ -1,0 +1,344 @@
+#' LR range test: find `base_lr` and `max_lr` for a cyclical learning rate
+#'
+#' Trains `model` for `steps` batches while the learning rate rises from
+#' `min_lr` to `max_lr`, records the loss of every step, smooths it and
+#' suggests the band of a cyclical learning rate (the "LR range test" of
+#' Smith, arXiv:1506.01186). The test stops early when a loss is NaN/Inf or
+#' when the smoothed loss diverges. By default the model's weights, the
+#' optimizer's state and its learning rate are restored afterwards, so the
+#' test leaves no diverged model behind. Everything is computed by the Python
+#' core (`kerasclr.lr_range_test()`); R and Python give the same numbers.
+#'
+#' The learning rate of step `i` (0-based) is
+#' `min_lr * (max_lr / min_lr)^(i / (steps - 1))` for `sweep = "exponential"`
+#' and rises linearly (the rising half of a triangular cycle, the paper's
+#' original test) for `sweep = "linear"`; it is exact at every step. The
+#' smoothed loss is a bias-corrected exponential moving average with factor
+#' `beta`: `avg_i = beta * avg_(i-1) + (1 - beta) * loss_i`, divided by
+#' `1 - beta^(i + 1)`. It lags the loss by about `beta / (1 - beta)` steps,
+#' so lower `beta` for short tests. The test diverges when the smoothed loss
+#' exceeds `best + (diverge_threshold - 1) * abs(best)`, `best` being the
+#' lowest smoothed loss so far (`diverge_threshold * best` for positive
+#' losses; still above `best` for negative ones).
+#'
+#' The suggestion rules are described in [suggest_lr_band()].
+#'
+#' @param model A compiled Keras model (a Python object: from the 'keras3'
+#'   package or `reticulate::import("keras")`), compiled with a numeric
+#'   learning rate and `steps_per_execution = 1`.
+#' @param x,y Training data: matrices or arrays (a plain vector is used as a
+#'   one-column matrix, a data frame as a matrix), or lists of them.
+#' @param min_lr Learning rate of the first step (> 0).
+#' @param max_lr Learning rate of the last step (> `min_lr`).
+#' @param steps Number of training steps (>= 2); the data is repeated if one
+#'   pass has fewer batches.
+#' @param sweep `"exponential"` or `"linear"`.
+#' @param batch_size Samples per batch (>= 1).
+#' @param beta Smoothing factor, in \[0, 1).
+#' @param diverge_threshold Divergence multiple (> 1); `Inf` never stops early.
+#' @param restore_weights Restore the weights and optimizer state afterwards.
+#' @param method Suggestion rule: `"fall"`, `"steepest"`, `"minimum"` or
+#'   `"valley"` (see [suggest_lr_band()]).
+#' @param base_ratio `max_lr / base_lr` for the alternative methods (> 1).
+#' @param shuffle Shuffle the data at every pass.
+#' @param verbose Verbosity of `fit()` (0, 1 or 2).
+#'
+#' @return A list of class `kerasclr_lr_range_test`:
+#'   * `history`: data frame with one row per step: `iteration` (integer,
+#'     0-based), `lr`, `loss` and `smoothed_loss`;
+#'   * `suggestion`: list of `base_lr` and `max_lr` (`NULL`, with a warning,
+#'     when the loss never fell), ready for
+#'     `do.call(new_callback_cyclical_learning_rate, c(result$suggestion, ...))`;
+#'   * `method`: the rule used;
+#'   * `stop_reason`: `"completed"`, `"diverged"` or `"non_finite_loss"`.
+#' @seealso [plot_lr_range_test()], [suggest_lr_band()],
+#'   [new_callback_cyclical_learning_rate()]
+#' @export
+#' @examples
+#' if (kerasclr_available()) {
+#'   keras <- reticulate::import("keras")
+#'   keras$utils$set_random_seed(1L)
+#'   x <- matrix(rnorm(300), ncol = 3)
+#'   y <- x %*% c(1, 2, 3)
+#'   model <- keras$Sequential(list(keras$Input(shape = list(3L)),
+#'                                  keras$layers$Dense(1L)))
+#'   model$compile(optimizer = keras$optimizers$SGD(0.01), loss = "mse")
+#'   result <- lr_range_test(model, x, y, min_lr = 1e-4, max_lr = 10,
+#'                           steps = 80, batch_size = 10, beta = 0.9)
+#'   result
+#'   head(result$history)
+#'   plot_lr_range_test(result, backend = "base")
+#'   clr <- do.call(new_callback_cyclical_learning_rate,
+#'                  c(result$suggestion, list(step_size = 40, verbose = 0)))
+#' }
+lr_range_test <- function(model, x, y = NULL, min_lr = 1e-7, max_lr = 1, steps = 200,
+                          sweep = c("exponential", "linear"), batch_size = 32,
+                          beta = 0.98, diverge_threshold = 4, restore_weights = TRUE,
+                          method = c("fall", "steepest", "minimum", "valley"),
+                          base_ratio = 4, shuffle = TRUE, verbose = 0) {
+  if (!inherits(model, "python.builtin.object") ||
+      !reticulate::py_has_attr(model, "fit")) {
+    stop("`model` must be a Keras model, not ", describe_value(model), ".",
+         call. = FALSE)
+  }
+  args <- range_test_args(min_lr, max_lr, steps,
+                          if (missing(sweep)) "exponential" else sweep)
+  args$batch_size <- as.integer(check_count(batch_size, "batch_size", min = 1))
+  args$beta <- check_number(beta, "beta", min = 0, max = 1, max_inclusive = FALSE)
+  args$diverge_threshold <- check_number(diverge_threshold, "diverge_threshold",
+                                         min = 1, min_inclusive = FALSE,
+                                         allow_inf = TRUE)
+  args$restore_weights <- check_flag(restore_weights, "restore_weights")
+  args$method <- check_method(if (missing(method)) "fall" else method)
+  args$base_ratio <- check_number(base_ratio, "base_ratio", min = 1,
+                                  min_inclusive = FALSE)
+  args$shuffle <- check_flag(shuffle, "shuffle")
+  args$verbose <- as.integer(check_count(verbose, "verbose"))
+  if (!reticulate::py_has_attr(model, "optimizer") ||
+      is.null(py_attr(model, "optimizer"))) {
+    stop("`model` must be compiled before lr_range_test(): call ",
+         "`compile(model, optimizer = ..., loss = ...)` (keras3) or ",
+         "`model$compile(...)` first.", call. = FALSE)
+  }
+  x <- as_fit_data(x, "x")
+  y <- as_fit_data(y, "y")
+  core <- py_core(convert = FALSE)
+  warnings_module <- reticulate::import("warnings", convert = FALSE)
+  # The "no suggestion" warning is given by R (range_test_result()).
+  result <- NULL
+  py_call(with(warnings_module$catch_warnings(), {
+    warnings_module$simplefilter("ignore")
+    result <- do.call(core$lr_range_test, c(list(model, x, y), args))
+  }))
+  range_test_result(result)
+}
+
+# Checked sweep arguments (shared with nothing else in R; Python checks again).
+range_test_args <- function(min_lr, max_lr, steps, sweep, call = sys.call(-1)) {
+  min_lr <- check_number(min_lr, "min_lr", min = 0, min_inclusive = FALSE, call = call)
+  max_lr <- check_number(max_lr, "max_lr", min = 0, min_inclusive = FALSE, call = call)
+  if (max_lr <= min_lr) {
+    check_stop("`max_lr` must be > `min_lr` (", describe_value(min_lr), "), not ",
+               describe_value(max_lr), ".", call = call)
+  }
+  steps <- check_count(steps, "steps", min = 2, call = call)
+  sweep <- check_choice(sweep, c("exponential", "linear"), "sweep", call = call)
+  list(min_lr = min_lr, max_lr = max_lr, steps = as.integer(steps), sweep = sweep)
+}
+
+check_method <- function(method, call = sys.call(-1)) {
+  check_choice(method, c("fall", "steepest", "minimum", "valley"), "method",
+               call = call)
+}
+
+# Training data for Keras: matrices/arrays as they are, vectors as one-column
+# matrices, data frames as matrices, lists element by element.
+as_fit_data <- function(x, name) {
+  if (is.null(x) || inherits(x, "python.builtin.object")) {
+    return(x)
+  }
+  if (is.data.frame(x)) {
+    return(as.matrix(x))
+  }
+  if (is.list(x)) {
+    return(lapply(x, as_fit_data, name = name))
+  }
+  if (!is.numeric(x) && !is.logical(x)) {
+    stop("`", name, "` must be numeric (a matrix, an array or a list of them), not ",
+         describe_value(x), ".", call. = FALSE)
+  }
+  if (is.null(dim(x))) {
+    return(matrix(as.double(x), ncol = 1))
+  }
+  x
+}
+
+# The R list of a Python LRRangeTestResult.
+range_test_result <- function(result) {
+  suggestion <- reticulate::py_to_r(reticulate::py_get_attr(result, "suggestion"))
+  if (!is.null(suggestion)) {
+    suggestion <- list(base_lr = as.double(suggestion$base_lr),
+                       max_lr = as.double(suggestion$max_lr))
+  } else {
+    warning("lr_range_test(): no suggestion: ",
+            py_attr(result, "suggestion_error"), call. = FALSE)
+  }
+  structure(
+    list(
+      history = py_frame_to_r(reticulate::py_get_attr(result, "history")),
+      suggestion = suggestion,
+      method = py_attr(result, "method"),
+      stop_reason = py_attr(result, "stop_reason")
+    ),
+    class = "kerasclr_lr_range_test"
+  )
+}
+
+#' @export
+print.kerasclr_lr_range_test <- function(x, ...) {
+  history <- x$history
+  cat("<kerasclr LR range test>", nrow(history), "steps, lr",
+      if (nrow(history)) paste(format(range(history$lr), digits = 4),
+                               collapse = " .. ") else "-",
+      paste0("(", if (is.null(x$stop_reason)) "not run" else x$stop_reason, ")"),
+      "\n")
+  if (is.null(x$suggestion)) {
+    cat("no suggestion (the loss never fell)\n")
+  } else {
+    cat(sprintf("suggestion (%s): base_lr = %s, max_lr = %s\n", x$method,
+                format(x$suggestion$base_lr, digits = 4),
+                format(x$suggestion$max_lr, digits = 4)))
+  }
+  invisible(x)
+}
+
+#' Suggest a cyclical learning rate band from a range test's loss curve
+#'
+#' A deterministic function of the learning rates and the smoothed losses of
+#' an LR range test (computed by the Python core,
+#' `kerasclr.suggest_lr_band()`). Only the part before the first NaN/Inf
+#' loss counts.
+#'
+#' The rules (`top` = the highest smoothed loss before its minimum,
+#' `drop = top - minimum`):
+#' * `"fall"` (default): `base_lr` is the first learning rate (after `top`)
+#'   at which the smoothed loss has fallen by 10% of `drop` (the loss starts
+#'   to fall clearly), `max_lr` the first at which it has fallen by 90% of
+#'   `drop` (the fall is nearly over, before the minimum). If both are the
+#'   same step, `base_lr = max_lr / base_ratio`.
+#' * `"steepest"`: `max_lr` at the steepest descent of the smoothed loss
+#'   against `log10(lr)`, between `top` and the minimum.
+#' * `"minimum"`: `max_lr` is a tenth of the learning rate at the minimum.
+#' * `"valley"`: `max_lr` halfway (in steps) through the longest strictly
+#'   decreasing subsequence of the smoothed loss.
+#'
+#' For the last three, `base_lr = max_lr / base_ratio` (the CLR paper
+#' suggests 3 or 4).
+#'
+#' @param lr Learning rates, positive and strictly increasing.
+#' @param loss Smoothed losses, as many as `lr`.
+#' @param method `"fall"`, `"steepest"`, `"minimum"` or `"valley"`.
+#' @param base_ratio `max_lr / base_lr` for the alternative methods (> 1).
+#' @return A list of `base_lr` and `max_lr`. An error when the loss never
+#'   falls.
+#' @export
+#' @examples
+#' if (kerasclr_available()) {
+#'   lr <- 10^seq(-5, 0, by = 0.1)
+#'   loss <- c(rep(1, 11), 1 - 0.04 * 1:25, 0.5 * 1:15)
+#'   suggest_lr_band(lr, loss)
+#'   suggest_lr_band(lr, loss, method = "valley")
+#' }
+suggest_lr_band <- function(lr, loss, method = c("fall", "steepest", "minimum", "valley"),
+                            base_ratio = 4) {
+  if (!is.numeric(lr) || !is.numeric(loss)) {
+    stop("`lr` and `loss` must be numeric vectors, not ", describe_value(lr),
+         " and ", describe_value(loss), ".", call. = FALSE)
+  }
+  method <- check_method(if (missing(method)) "fall" else method)
+  base_ratio <- check_number(base_ratio, "base_ratio", min = 1, min_inclusive = FALSE)
+  band <- py_call(py_core()$suggest_lr_band(
+    array(as.double(lr)), array(as.double(loss)), method = method,
+    base_ratio = base_ratio
+  ))
+  list(base_lr = as.double(band$base_lr), max_lr = as.double(band$max_lr))
+}
+
+#' Plot an LR range test
+#'
+#' Draws the loss (lightly) and the smoothed loss against the learning rate
+#' on a log10 x axis, with the suggested band shaded. The y axis shows the
+#' fall of the loss; the diverging tail is cut off (the limits come from the
+#' Python core, `kerasclr.suggest.loss_plot_limits()`, as in Python's
+#' `result.plot()`).
+#'
+#' @param result The value of [lr_range_test()].
+#' @param backend `"ggplot2"` (needs the ggplot2 package) or `"base"`.
+#' @param show_loss Also draw the raw (unsmoothed) loss.
+#' @return For `"ggplot2"` a ggplot object; for `"base"` `result`,
+#'   invisibly, after drawing.
+#' @export
+#' @examples
+#' # see lr_range_test()
+plot_lr_range_test <- function(result, backend = c("ggplot2", "base"),
+                               show_loss = TRUE) {
+  if (!inherits(result, "kerasclr_lr_range_test")) {
+    stop("`result` must be the value of lr_range_test(), not ",
+         describe_value(result), ".", call. = FALSE)
+  }
+  backend <- if (missing(backend)) "ggplot2" else
+    check_choice(backend, c("ggplot2", "base"), "backend")
+  show_loss <- check_flag(show_loss, "show_loss")
+  if (backend == "ggplot2") {
+    require_ggplot2()
+  }
+  data <- result$history
+  if (nrow(data) == 0L) {
+    stop("`result` has no steps to plot.", call. = FALSE)
+  }
+  ylim <- unlist(py_call(
+    py_core()$suggest$loss_plot_limits(array(as.double(data$smoothed_loss)))
+  ))
+  band <- result$suggestion
+  if (backend == "ggplot2") {
+    return(range_test_ggplot(data, band, result$method, ylim, show_loss))
+  }
+  range_test_base(data, band, result$method, ylim, show_loss)
+  invisible(result)
+}
+
+range_test_colours <- c(loss = "#9ecae1", smoothed = "#1f77b4", band = "#2ca02c")
+
+range_test_ggplot <- function(data, band, method, ylim, show_loss) {
+  plot <- ggplot2::ggplot(data, ggplot2::aes(x = .data$lr))
+  if (!is.null(band)) {
+    plot <- plot + ggplot2::annotate(
+      "rect", xmin = band$base_lr, xmax = band$max_lr, ymin = -Inf, ymax = Inf,
+      fill = range_test_colours[["band"]], alpha = 0.2
+    )
+  }
+  if (show_loss) {
+    plot <- plot + ggplot2::geom_line(ggplot2::aes(y = .data$loss),
+                                      colour = range_test_colours[["loss"]],
+                                      na.rm = TRUE)
+  }
+  finite <- is.finite(ylim)
+  plot +
+    ggplot2::geom_line(ggplot2::aes(y = .data$smoothed_loss),
+                       colour = range_test_colours[["smoothed"]], linewidth = 0.9,
+                       na.rm = TRUE) +
+    ggplot2::scale_x_log10() +
+    ggplot2::coord_cartesian(ylim = if (all(finite)) ylim else NULL) +
+    ggplot2::labs(
+      x = "learning rate (log10 scale)", y = "loss", title = "LR range test",
+      subtitle = if (is.null(band)) "no suggestion" else sprintf(
+        "suggested band (%s): %s .. %s", method,
+        format(band$base_lr, digits = 3), format(band$max_lr, digits = 3))
+    )
+}
+
+range_test_base <- function(data, band, method, ylim, show_loss) {
+  if (!all(is.finite(ylim))) {
+    ylim <- NULL
+  }
+  graphics::plot(data$lr, data$smoothed_loss, type = "n", log = "x", ylim = ylim,
+                 xlab = "learning rate (log10 scale)", ylab = "loss",
+                 main = "LR range test")
+  if (!is.null(band)) {
+    usr <- graphics::par("usr")
+    graphics::rect(band$base_lr, usr[3], band$max_lr, usr[4], border = NA,
+                   col = paste0(range_test_colours[["band"]], "33"))
+  }
+  if (show_loss) {
+    graphics::lines(data$lr, data$loss, col = range_test_colours[["loss"]])
+  }
+  graphics::lines(data$lr, data$smoothed_loss, col = range_test_colours[["smoothed"]],
+                  lwd = 2)
+  labels <- c(if (show_loss) "loss", "smoothed loss",
+              if (!is.null(band)) sprintf("suggested band (%s)", method))
+  graphics::legend("topleft", legend = labels, bty = "n", cex = 0.8,
+                   col = c(if (show_loss) range_test_colours[["loss"]],
+                           range_test_colours[["smoothed"]],
+                           if (!is.null(band)) paste0(range_test_colours[["band"]], "66")),
+                   lwd = c(if (show_loss) 1, 2, if (!is.null(band)) 8))
+}
