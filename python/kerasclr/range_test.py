@@ -14,7 +14,6 @@ import warnings
 
 import keras
 import numpy as np
-import pandas as pd
 
 from kerasclr._validation import (
     check_bool,

@@ -5,10 +5,10 @@ import math
 import keras
 import numpy as np
 import pytest
-from conftest import applied_rates_model, regression_data, tiny_model
-from fit_helpers import AppliedRates
 
 import kerasclr
+from conftest import applied_rates_model, regression_data, tiny_model
+from fit_helpers import AppliedRates
 from kerasclr.replay import _ReplayModel
 
 
