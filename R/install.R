@@ -36,6 +36,14 @@ install_kerasclr <- function(envname = "r-kerasclr", python = NULL,
          "(inst/python). Reinstall it from a checkout with `bash tools/setup.sh`.",
          call. = FALSE)
   }
+  # pip runs as a child of R and inherits R's LD_LIBRARY_PATH, with which a
+  # Python linked to a shared libpython (pyenv, for one) can load the
+  # system's libpython instead of its own and lose modules such as ssl.
+  old_path <- Sys.getenv("LD_LIBRARY_PATH", unset = NA)
+  if (!is.na(old_path)) {
+    Sys.unsetenv("LD_LIBRARY_PATH")
+    on.exit(Sys.setenv(LD_LIBRARY_PATH = old_path), add = TRUE)
+  }
   if (new_env && reticulate::virtualenv_exists(envname)) {
     reticulate::virtualenv_remove(envname, confirm = FALSE)
   }
