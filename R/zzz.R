@@ -97,10 +97,19 @@ core_problem <- function() {
 }
 
 install_hint <- function() {
-  paste0(
+  hint <- paste0(
     "Run `kerasclr::install_kerasclr()` and restart R",
     " (in a checkout of kerasclr: `bash tools/setup.sh`)."
   )
+  chosen <- Sys.getenv("RETICULATE_PYTHON")
+  if (nzchar(chosen)) {
+    hint <- paste0(
+      hint, " RETICULATE_PYTHON is set (", chosen, "): unset it to use the ",
+      "environment \"", default_envname(), "\", or install the core into that ",
+      "Python (`install_kerasclr(envname = ...)`)."
+    )
+  }
+  hint
 }
 
 # NULL when the versions of the Python core and the R package agree.

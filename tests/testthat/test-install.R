@@ -16,6 +16,9 @@ test_that("the Python core found has the R package's version", {
 })
 
 test_that("a version mismatch says exactly what to run", {
+  chosen <- Sys.getenv("RETICULATE_PYTHON", unset = NA)
+  Sys.unsetenv("RETICULATE_PYTHON")
+  on.exit(if (!is.na(chosen)) Sys.setenv(RETICULATE_PYTHON = chosen))
   expect_null(kerasclr:::version_problem("0.1.0", "0.1.0", "/venv/bin/python"))
   expect_identical(
     kerasclr:::version_problem("0.0.9", "0.1.0", "/venv/bin/python"),
@@ -36,6 +39,16 @@ test_that("install_kerasclr() installs the pinned stack of the bundled requireme
   expect_true(file.exists(system.file("python", "pyproject.toml", package = "kerasclr")))
   expect_true(file.exists(system.file("python", "python", "kerasclr", "__init__.py",
                                       package = "kerasclr")))
+})
+
+test_that("the hint names RETICULATE_PYTHON when it is set", {
+  chosen <- Sys.getenv("RETICULATE_PYTHON", unset = NA)
+  Sys.setenv(RETICULATE_PYTHON = "/opt/python/bin/python")
+  on.exit(if (is.na(chosen)) Sys.unsetenv("RETICULATE_PYTHON") else
+    Sys.setenv(RETICULATE_PYTHON = chosen))
+  expect_match(kerasclr:::install_hint(),
+               "RETICULATE_PYTHON is set (/opt/python/bin/python): unset it",
+               fixed = TRUE)
 })
 
 test_that("Python error messages lose reticulate's traceback", {
