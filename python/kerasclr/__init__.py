@@ -15,6 +15,18 @@ from kerasclr.cyclic import CyclicLR
 from kerasclr.lr_table import StepTableSchedule
 from kerasclr.plotting import clr_plot_data, plot_clr_history
 from kerasclr.range_test import LRFinder, LRRangeTestResult, lr_range_test
+from kerasclr.policies import (
+    SGDR,
+    CosineDecay,
+    OneCycle,
+    StepDecay,
+    cosine_decay_schedule,
+    lr_plot_data,
+    one_cycle_schedule,
+    plot_lr_history,
+    sgdr_schedule,
+    step_decay_schedule,
+)
 from kerasclr.replay import replay_epochs
 from kerasclr.suggest import smooth_losses, suggest_lr_band, sweep_lrs
 from kerasclr.schedule import clr_schedule
@@ -35,5 +47,16 @@ __all__ = [
     "smooth_losses",
     "suggest_lr_band",
     "sweep_lrs",
+    # other learning-rate policies
+    "OneCycle",
+    "SGDR",
+    "StepDecay",
+    "CosineDecay",
+    "one_cycle_schedule",
+    "sgdr_schedule",
+    "step_decay_schedule",
+    "cosine_decay_schedule",
+    "plot_lr_history",
+    "lr_plot_data",
     "__version__",
 ]
