@@ -199,15 +199,20 @@ print.kerasclr_lr_range_test <- function(x, ...) {
 #' `kerasclr.suggest_lr_band()`). Only the part before the first NaN/Inf
 #' loss counts.
 #'
-#' The rules (`top` = the highest smoothed loss before its minimum,
-#' `drop = top - minimum`):
-#' * `"fall"` (default): `base_lr` is the first learning rate (after `top`)
-#'   at which the smoothed loss has fallen by 10% of `drop` (the loss starts
-#'   to fall clearly), `max_lr` the first at which it has fallen by 90% of
-#'   `drop` (the fall is nearly over, before the minimum). If both are the
-#'   same step, `base_lr = max_lr / base_ratio`.
+#' The rules use `start`, the median of the smoothed loss over the first half
+#' of the steps up to its minimum (the plateau at small learning rates; a
+#' median, so the noisy first values of the moving average do not count),
+#' and `drop = start - minimum`:
+#' * `"fall"` (default): `base_lr` is the learning rate of the step after the
+#'   last step before the minimum at which the smoothed loss is still at or
+#'   above `start - 10% of drop` (from there on the loss has started to fall
+#'   clearly, for good); `max_lr` the first learning rate after that at which
+#'   it is at or below `start - 90% of drop` (the fall is nearly over, still
+#'   before the minimum). If both are the same step,
+#'   `base_lr = max_lr / base_ratio`.
 #' * `"steepest"`: `max_lr` at the steepest descent of the smoothed loss
-#'   against `log10(lr)`, between `top` and the minimum.
+#'   against `log10(lr)`, between the last step at or above `start` and the
+#'   minimum.
 #' * `"minimum"`: `max_lr` is a tenth of the learning rate at the minimum.
 #' * `"valley"`: `max_lr` halfway (in steps) through the longest strictly
 #'   decreasing subsequence of the smoothed loss.

@@ -4,17 +4,23 @@ Everything here is a deterministic function of numbers (no model, no
 backend), so the rules can be unit-tested on synthetic curves and the R
 package gets its numbers from the same code.
 
-The rules that turn a loss curve into a CLR band (``suggest_lr_band``):
+The rules that turn a loss curve into a CLR band (``suggest_lr_band``) use
+``start``, the median of the smoothed loss over the first half of the steps
+up to its minimum (the level of the plateau at small learning rates; a
+median, so the noisy first values of the moving average do not count), and
+``drop = start - minimum``:
 
-- ``"fall"`` (default): let ``top`` be the highest smoothed loss before the
-  minimum and ``drop = top - minimum``. ``base_lr`` is the first learning
-  rate (after ``top``) at which the smoothed loss has fallen by 10% of
-  ``drop`` (the loss "starts to fall clearly"), ``max_lr`` the first at which
-  it has fallen by 90% of ``drop`` (the fall is nearly over, still before
-  the minimum). The band is where the loss does the middle 80% of its fall.
+- ``"fall"`` (default): ``base_lr`` is the learning rate of the step after
+  the last step before the minimum at which the smoothed loss is still at or
+  above ``start - 10% of drop`` (from there on the loss has started to fall
+  clearly, for good); ``max_lr`` is the first learning rate after that at
+  which the smoothed loss is at or below ``start - 90% of drop`` (the fall is
+  nearly over, still before the minimum). The band is where the loss does
+  the middle 80% of its fall.
 - ``"steepest"``: ``max_lr`` is the learning rate of the steepest descent of
   the smoothed loss with respect to ``log10(lr)`` (``numpy.gradient``),
-  between ``top`` and the minimum.
+  between the last step before the minimum at or above ``start`` and the
+  minimum.
 - ``"minimum"``: ``max_lr`` is one tenth of the learning rate at the minimum.
 - ``"valley"``: the longest strictly decreasing subsequence of the smoothed
   loss is the "valley"; ``max_lr`` is the learning rate halfway (in steps)
@@ -211,27 +217,31 @@ def suggest_lr_band(lr, loss, method="fall", base_ratio=4.0):
                               min_inclusive=False)
     lr, loss = _clean_curve(lr, loss)
     i_min = _minimum_index(loss)
+    start = float(np.median(loss[:i_min // 2 + 1]))
+    drop = start - loss[i_min]
+    if not drop > 0:
+        raise ValueError(
+            "The smoothed loss does not fall below its starting level during "
+            "the range test: no band to suggest."
+        )
+    before = np.arange(loss.size) < i_min
     if method == "fall":
-        i_top = int(np.argmax(loss[:i_min + 1]))
-        top, drop = loss[i_top], loss[i_top] - loss[i_min]
-        after = np.arange(loss.size) >= i_top
-        i_base = int(np.flatnonzero(after & (loss <= top - FALL_START * drop))[0])
-        i_max = int(np.flatnonzero(after & (loss <= top - FALL_END * drop))[0])
+        i_base = int(np.flatnonzero(before & (loss >= start - FALL_START * drop))[-1]) + 1
+        i_max = i_base + int(np.flatnonzero(loss[i_base:] <= start - FALL_END * drop)[0])
         max_lr = float(lr[i_max])
         base_lr = float(lr[i_base]) if i_base < i_max else max_lr / base_ratio
         return {"base_lr": base_lr, "max_lr": max_lr}
     if method == "steepest":
-        i_top = int(np.argmax(loss[:i_min + 1]))
-        window = slice(i_top, i_min + 1)
+        i_start = int(np.flatnonzero(before & (loss >= start))[-1])
+        window = slice(i_start, i_min + 1)
         slope = np.gradient(loss[window], np.log10(lr[window]))
-        max_lr = float(lr[i_top + int(np.argmin(slope))])
+        max_lr = float(lr[i_start + int(np.argmin(slope))])
     elif method == "minimum":
         max_lr = float(lr[i_min]) / 10.0
     else:  # valley
-        start, end = _longest_decrease(loss)
-        max_lr = float(lr[start + (end - start) // 2])
+        first, last = _longest_decrease(loss)
+        max_lr = float(lr[first + (last - first) // 2])
     return {"base_lr": max_lr / base_ratio, "max_lr": max_lr}
-
 
 
 def loss_plot_limits(loss):

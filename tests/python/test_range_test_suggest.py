@@ -100,12 +100,19 @@ def test_fall_rule_is_shift_and_scale_invariant_and_handles_negative_losses():
     assert kerasclr.suggest_lr_band(LR, 3.0 * loss - 7.0) == expected
 
 
-def test_fall_rule_starts_at_the_highest_point_before_the_minimum():
+def test_fall_rule_ignores_an_early_spike():
     loss = flat_fall_rise()
-    loss[5] = 1.5  # an early bump: the fall is measured from it
-    band = kerasclr.suggest_lr_band(LR, loss)
-    # drop 1.5: base where loss <= 1.35 (step 6), max where <= 0.15 (step 32)
-    assert band == {"base_lr": LR[6], "max_lr": LR[32]}
+    loss[1] = 1.5  # a noisy first value of the moving average
+    # start = median of steps 0..17 = 1.0 as before: same band
+    assert kerasclr.suggest_lr_band(LR, loss) == {"base_lr": LR[13], "max_lr": LR[33]}
+    assert kerasclr.suggest_lr_band(LR, loss, method="steepest") == \
+        kerasclr.suggest_lr_band(LR, flat_fall_rise(), method="steepest")
+
+
+def test_fall_rule_reads_the_last_time_the_loss_was_near_its_start():
+    loss = flat_fall_rise()
+    loss[15] = 0.95  # back near the start level (0.9 or above) at step 15
+    assert kerasclr.suggest_lr_band(LR, loss) == {"base_lr": LR[16], "max_lr": LR[33]}
 
 
 def test_fall_rule_falls_back_to_base_ratio_when_the_fall_is_one_step():
