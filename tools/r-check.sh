@@ -47,7 +47,7 @@ else
 fi
 
 echo "== check"
-grep -E '(WARNING|ERROR|NOTE)$' check.log || true
+awk '/^Status/{next} /^\* /{last=$0} /(NOTE|WARNING|ERROR)$/{ if ($0 ~ /^\* /) print; else print last $0 }' check.log
 tail -n 1 check.log
 if [ "$status" -ne 0 ] || grep -qE '^Status: .*(ERROR|WARNING)' check.log; then
   echo "R CMD check FAILED (log: $OUT/check.log)"
