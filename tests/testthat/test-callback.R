@@ -212,4 +212,17 @@ test_that("a Python error during training is an R error with the Python message"
   expect_false(grepl("File \"", conditionMessage(error), fixed = TRUE))
   # The batches that ran are kept.
   expect_identical(nrow(callback$history), 2L)
+
+  # An error in an R scale_fn, raised while Keras trains, comes back as is.
+  callback <- new_callback_cyclical_learning_rate(
+    step_size = 2, verbose = 0,
+    scale_fn = function(x) if (x > 1) stop("no scale for cycle ", x) else 1
+  )
+  error <- expect_error(
+    model$fit(data$x, data$y, batch_size = 4L, epochs = 3L, verbose = 0L,
+              callbacks = list(callback)),
+    "no scale for cycle 2", fixed = TRUE
+  )
+  expect_false(grepl("File \"", conditionMessage(error), fixed = TRUE))
+  expect_identical(nrow(callback$history), 4L)
 })
