@@ -19,7 +19,11 @@
 #   as_py_scale_fn(fn)     R function of one number -> function Python can
 #                          call on an array (element by element in R).
 # Argument checks (R/checks.R), each returns the cleaned value (doubles for
-# numbers) or stops with "`name` must be ..., not <value>.":
+# numbers) or stops with "`name` must be ..., not <value>." attributed to the
+# exported function (`call = sys.call(-1)` of the checker; pass `call` down
+# when checking in a helper). Building blocks for new checks:
+#   describe_value(x)      "0.5", "\"abc\"", "NULL", "a double vector of length 3"
+#   check_stop(..., call)  stop() with the pasted message and that call
 #   check_number(x, name, min, max, min_inclusive, max_inclusive, allow_inf)
 #   check_count(x, name, min, allow_inf)     whole numbers (returned as double)
 #   check_flag(x, name)                      TRUE / FALSE
