@@ -214,7 +214,8 @@ class MomentumTable:
                 f"The {type(owner).__name__} optimizer was created with "
                 f"`momentum={nominal!r}`, so it keeps no momentum slots and "
                 "cannot cycle momentum. Create it with a momentum > 0, e.g. "
-                f"`keras.optimizers.{type(owner).__name__}(0.01, momentum=0.9)`."
+                f"`keras.optimizers.{type(owner).__name__}(0.01, momentum=0.9)`, or "
+                "use `cycle_momentum=False`."
             )
         table = cls(capacity, attribute)
         table.table = owner.add_variable(
