@@ -14,7 +14,6 @@ from kerasclr.compare import HistoryComparison, compare_clr_histories
 from kerasclr.cyclic import CyclicLR
 from kerasclr.lr_table import StepTableSchedule
 from kerasclr.plotting import clr_plot_data, plot_clr_history
-from kerasclr.range_test import LRFinder, LRRangeTestResult, lr_range_test
 from kerasclr.policies import (
     SGDR,
     CosineDecay,
@@ -27,9 +26,10 @@ from kerasclr.policies import (
     sgdr_schedule,
     step_decay_schedule,
 )
+from kerasclr.range_test import LRFinder, LRRangeTestResult, lr_range_test
 from kerasclr.replay import replay_epochs
-from kerasclr.suggest import smooth_losses, suggest_lr_band, sweep_lrs
 from kerasclr.schedule import clr_schedule
+from kerasclr.suggest import smooth_losses, suggest_lr_band, sweep_lrs
 
 __all__ = [
     "CyclicLR",
