@@ -14,10 +14,11 @@ from kerasclr._validation import (
     check_number,
 )
 from kerasclr.engine import TableDrivenCallback
+from kerasclr.policies.cyclic_momentum import ClrMomentum
 from kerasclr.schedule import ClrScale, check_step_size, cyclic_lr
 
 
-class CyclicLR(TableDrivenCallback):
+class CyclicLR(ClrMomentum, TableDrivenCallback):
     """Cyclical learning rate (Smith, arXiv:1506.01186) as a Keras callback.
 
     The learning rate cycles between ``base_lr`` and ``max_lr`` with a
@@ -48,6 +49,12 @@ class CyclicLR(TableDrivenCallback):
         decrease_base_lr: whether ``base_lr`` shrinks too.
         cooldown: epochs to wait after a reduction before the next one.
         verbose: 0 = silent, 1 = a message at every reduction and cooldown.
+        cycle_momentum: cycle the optimizer's momentum against the rate
+            (PyTorch's CyclicLR formula; SGD/RMSprop `momentum` > 0,
+            Adam/AdamW `beta_1`); off by default. Adds a `momentum`
+            column to both histories.
+        base_momentum, max_momentum: momentum at the top / bottom of the
+            learning-rate cycle, in (0, 1).
 
     Attributes:
         history: pandas DataFrame, one row per training batch: iteration,
@@ -65,7 +72,8 @@ class CyclicLR(TableDrivenCallback):
     def __init__(self, base_lr=0.001, max_lr=0.006, step_size=2000.0,
                  mode="triangular", gamma=1.0, scale_fn=None,
                  scale_mode="cycle", patience=float("inf"), factor=0.9,
-                 decrease_base_lr=True, cooldown=2, verbose=1):
+                 decrease_base_lr=True, cooldown=2, verbose=1,
+                 cycle_momentum=False, base_momentum=0.8, max_momentum=0.9):
         self.base_lr, self.max_lr = check_bounds(base_lr, max_lr)
         self.step_size = check_step_size(step_size)
         self.scale = ClrScale(mode=mode, gamma=gamma, scale_fn=scale_fn,
@@ -77,7 +85,8 @@ class CyclicLR(TableDrivenCallback):
         self.cooldown = check_count("cooldown", cooldown)
         verbose = check_count("verbose", verbose) if not isinstance(verbose, bool) \
             else int(verbose)
-        super().__init__(verbose=verbose)
+        super().__init__(verbose=verbose, **self._init_clr_momentum(
+            cycle_momentum, base_momentum, max_momentum))
         self.clr_iterations = 0          # cycle counter of the next batch
         self.pending_lr = None           # lr of the next batch (None: base_lr)
         self.not_improved_for_n_times = 0
@@ -134,7 +143,7 @@ class CyclicLR(TableDrivenCallback):
             logs,
             not_improved_for_n_times=self.not_improved_for_n_times,
             base_lr=self.base_lr, max_lr=self.max_lr, lr=self.next_lr,
-            in_cooldown=in_cooldown,
+            in_cooldown=in_cooldown, **self._momentum_columns(),
         )
         if skip_plateau:
             return
@@ -220,6 +229,7 @@ class CyclicLR(TableDrivenCallback):
             "scale_mode": self.scale_mode, "patience": self.patience,
             "factor": self.factor, "decrease_base_lr": self.decrease_base_lr,
             "cooldown": self.cooldown, "verbose": self.verbose,
+            **self._momentum_config(),
         }
 
     def get_state(self):

@@ -333,3 +333,43 @@ def test_momentum_needs_an_optimizer_with_momentum():
         MomentumTable.attach(keras.optimizers.SGD(0.01), 8)
     with pytest.raises(ValueError, match=r"Cannot cycle the momentum of a Adagrad"):
         MomentumTable.attach(keras.optimizers.Adagrad(0.01), 8)
+
+
+# -- cyclical momentum for CyclicLR -------------------------------------------------------
+@pytest.mark.parametrize("mode", ["triangular", "triangular2", "exp_range"])
+def test_cyclic_momentum_equals_pytorch(mode):
+    torch = pytest.importorskip("torch")
+    steps, step_size = 45, 4
+    param = torch.nn.Parameter(torch.zeros(1))
+    opt = torch.optim.SGD([param], lr=0.1, momentum=0.9)
+    sched = torch.optim.lr_scheduler.CyclicLR(
+        opt, base_lr=0.001, max_lr=0.006, step_size_up=step_size, mode=mode,
+        gamma=0.97, cycle_momentum=True, base_momentum=0.8, max_momentum=0.9)
+    lrs, moms = [], []
+    for _ in range(steps):
+        lrs.append(opt.param_groups[0]["lr"])
+        moms.append(opt.param_groups[0]["momentum"])
+        opt.step()
+        sched.step()
+    clr = kerasclr.CyclicLR(step_size=step_size, mode=mode, gamma=0.97, verbose=0,
+                            cycle_momentum=True)
+    replay_epochs(clr, 9, epochs=5)
+    np.testing.assert_allclose(clr.history["lr"], lrs, rtol=1e-6)
+    np.testing.assert_allclose(clr.history["momentum"], f32(moms), rtol=1e-7)
+
+
+def test_cyclic_momentum_is_off_by_default_and_validated():
+    clr = kerasclr.CyclicLR(step_size=2, verbose=0)
+    replay_epochs(clr, 4, epochs=2)
+    assert "momentum" not in clr.history.columns
+    assert "momentum" not in clr.history_epoch.columns
+    assert "cycle_momentum" not in clr.get_config()
+    with pytest.raises(ValueError, match=r"`max_momentum` must be >= `base_momentum`"):
+        kerasclr.CyclicLR(cycle_momentum=True, base_momentum=0.95, max_momentum=0.9)
+    with pytest.raises(TypeError, match=r"`cycle_momentum` must be True or False, got 1"):
+        kerasclr.CyclicLR(cycle_momentum=1)
+    on = kerasclr.CyclicLR(step_size=2, verbose=0, cycle_momentum=True)
+    replay_epochs(on, 4, epochs=2)
+    assert on.history["momentum"].tolist() == f32([0.9, 0.85, 0.8, 0.85] * 2).tolist()
+    assert on.history_epoch.columns[-1] == "momentum"
+    assert on.history_epoch["momentum"].tolist() == f32([0.9, 0.9]).tolist()

@@ -174,3 +174,22 @@ def test_applied_rates_equal_history(name):
     np.testing.assert_allclose(probe.rates, cb.history["lr"], rtol=1e-6)
     assert cb.history["iteration"].tolist() == list(range(steps * epochs))
     assert len(cb.history_epoch) == epochs
+
+
+def test_cyclic_lr_cycles_momentum_in_fit():
+    from kerasclr import CyclicLR
+
+    steps, epochs = 7, 2
+    model, x, y = momentum_model(steps * epochs, keras.optimizers.SGD(0.1, momentum=0.5))
+    clr = CyclicLR(base_lr=0.01, max_lr=0.05, step_size=3, verbose=0,
+                   cycle_momentum=True, base_momentum=0.6, max_momentum=0.95)
+    model.fit(x, y, batch_size=1, epochs=epochs, shuffle=False, verbose=0,
+              steps_per_epoch=steps, callbacks=[clr])
+    history = clr.history
+    assert history["momentum"].iloc[:7].tolist() == pytest.approx(
+        [0.95, 0.95 - 0.35 / 3, 0.95 - 0.7 / 3, 0.6, 0.95 - 0.7 / 3,
+         0.95 - 0.35 / 3, 0.95], rel=1e-6)
+    weights = model.layers[0].kernel.numpy()[:, 0]
+    np.testing.assert_allclose(
+        weights, expected_sgd_weights(history["lr"], history["momentum"]),
+        rtol=2e-6, atol=1e-9)
