@@ -16,6 +16,7 @@ hold its own counters.
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 
@@ -137,6 +138,13 @@ class PolicyCallback(MomentumCycling, TableDrivenCallback):
 
     def _set_policy_state(self, state):  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def _policy_snapshot(self):
+        # engine hook: roll back the counters of an interrupted epoch
+        return copy.deepcopy(self._policy_state())
+
+    def _restore_policy_snapshot(self, snapshot):
+        self._set_policy_state(copy.deepcopy(snapshot))
 
     def get_state(self):
         """The callback's state as a JSON-able dict (see `set_state`)."""
