@@ -48,7 +48,7 @@ fi
 
 echo "== check"
 awk '/^Status/{next} /^\* /{last=$0} /(NOTE|WARNING|ERROR)$/{ if ($0 ~ /^\* /) print; else print last $0 }' check.log
-tail -n 1 check.log
+grep "^Status:" check.log || true
 if [ "$status" -ne 0 ] || grep -qE '^Status: .*(ERROR|WARNING)' check.log; then
   echo "R CMD check FAILED (log: $OUT/check.log)"
   exit 1
