@@ -9,27 +9,9 @@ suppressPackageStartupMessages(library(kerasclr))
 source("demo/csv.R")
 keras <- reticulate::import("keras")
 
-read_split <- function(name) {
-  d <- read_table(file.path(out, name))
-  list(x = as.matrix(d[setdiff(names(d), "medv")]),
-       y = array(d$medv, dim = c(nrow(d), 1L)))  # an R vector would reach Python as a list
-}
-train <- read_split("boston_train.csv")
-valid <- read_split("boston_valid.csv")
-
-# The KerasMisc README model: dense 64-64-1 relu, rmsprop, mse, mae.
-build_model <- function() {
-  keras$utils$set_random_seed(as.integer(settings$seed))
-  model <- keras$Sequential(list(
-    keras$Input(shape = list(ncol(train$x))),
-    keras$layers$Dense(64L, activation = "relu"),
-    keras$layers$Dense(64L, activation = "relu"),
-    keras$layers$Dense(1L)
-  ))
-  model$compile(optimizer = keras$optimizers$RMSprop(), loss = "mse",
-                metrics = list("mae"))
-  model
-}
+source("demo/model.R")
+train <- read_split(file.path(out, "boston_train.csv"))
+valid <- read_split(file.path(out, "boston_valid.csv"))
 
 progress <- function(run, epochs) {
   every <- if (epochs > 10) 10L else 1L
@@ -52,7 +34,7 @@ for (run in names(settings$runs)) {
   spec <- settings$runs[[run]]
   callback_clr <- do.call(new_callback_cyclical_learning_rate,
                           c(spec$clr, list(verbose = 0)))
-  model <- build_model()
+  model <- build_model(ncol(train$x), settings$seed)
   model$fit(train$x, train$y, validation_data = list(valid$x, valid$y),
             batch_size = as.integer(settings$batch_size), epochs = as.integer(spec$epochs),
             shuffle = TRUE, verbose = 0L,

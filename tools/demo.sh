@@ -6,7 +6,8 @@
 #      plateau run (50 epochs) from R with new_callback_cyclical_learning_rate(),
 #   3. trains the same two runs from Python with kerasclr.CyclicLR and replays
 #      R's val_loss sequence through the Python core,
-#   4. compares R and Python with compare_clr_histories() and prints the table.
+#   4. compares R and Python with compare_clr_histories() and prints the table,
+#   5. runs the LR range test from R and trains with the band it suggests.
 # Every history table, comparison and plot is written to the output folder.
 #
 # Usage: bash tools/demo.sh [OUTPUT_DIR]     (default: output/demo)
@@ -27,17 +28,19 @@ stop_with() {
   exit 1
 }
 
-step "0/4 set-up (skipped parts are already installed)"
+step "0/5 set-up (skipped parts are already installed)"
 KERASCLR_SETUP_SKIP_CURRENT=1 bash tools/setup.sh || stop_with "set-up" "bash tools/setup.sh"
 mkdir -p "$OUT"
-step "1/4 data: MASS::Boston (R)"
+step "1/5 data: MASS::Boston (R)"
 Rscript demo/prepare_data.R "$OUT" || stop_with "exporting the data" \
   "apt-get install r-cran-mass, then bash tools/demo.sh"
-step "2/4 training from R: new_callback_cyclical_learning_rate()"
+step "2/5 training from R: new_callback_cyclical_learning_rate()"
 Rscript demo/run_r.R "$OUT" || stop_with "the R runs" "bash tools/setup.sh (reinstalls R package and Python core)"
-step "3/4 training from Python: kerasclr.CyclicLR"
+step "3/5 training from Python: kerasclr.CyclicLR"
 "$R_VENV/bin/python" demo/run_python.py "$OUT" || stop_with "the Python runs" "bash tools/setup.sh"
-step "4/4 comparison: compare_clr_histories()"
+step "4/5 comparison: compare_clr_histories()"
 Rscript demo/compare.R "$OUT" || stop_with "the comparison" "see the table above"
+step "5/5 LR range test (R): lr_range_test() and its band in a CLR run"
+Rscript demo/range_test.R "$OUT" || stop_with "the range test" "bash tools/setup.sh"
 printf '\n[demo] done: every table and plot is in %s\n' "$(cd "$OUT" && pwd)"
 ls "$OUT"/*.png | sed 's/^/[demo] plot: /'
