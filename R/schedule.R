@@ -23,26 +23,48 @@ clr_schedule <- function(iterations, base_lr = 0.001, max_lr = 0.006, step_size 
                          gamma = 1, scale_fn = NULL,
                          scale_mode = c("cycle", "iteration", "iterations"),
                          dtype = c("float32", "float64")) {
-  if (!is.numeric(iterations) || anyNA(iterations) || any(!is.finite(iterations)) ||
-      any(iterations < 0) || any(iterations != round(iterations))) {
-    bad <- if (is.numeric(iterations)) {
-      iterations[is.na(iterations) | !is.finite(iterations) | iterations < 0 |
-                   iterations != round(iterations)][1]
-    } else {
-      iterations
-    }
-    stop(simpleError(paste0(
-      "`iterations` must hold whole numbers >= 0, not ", describe_value(bad), "."
-    ), sys.call()))
-  }
+  check_iterations(iterations)
   args <- clr_args(base_lr, max_lr, step_size, mode, gamma, scale_fn, scale_mode,
                    missing(mode), missing(scale_mode))
   dtype <- if (missing(dtype)) "float32" else check_choice(dtype, c("float32", "float64"),
                                                             "dtype")
   core <- py_core()
-  np <- reticulate::import("numpy", convert = FALSE)
-  counters <- np$asarray(array(as.double(iterations), dim = length(iterations)),
-                         dtype = "float64")
-  values <- py_call(do.call(core$clr_schedule, c(list(counters), args, dtype = dtype)))
+  values <- py_call(do.call(core$clr_schedule,
+                            c(list(as_py_counters(iterations)), args, dtype = dtype)))
   as.double(values)
+}
+
+# Whole numbers >= 0, checked in one pass where R allows it: sorted integer
+# vectors such as `0:999` cost O(1) (R knows they are sorted).
+check_iterations <- function(iterations, call = sys.call(-1)) {
+  ok <- is.numeric(iterations) && !anyNA(iterations)
+  if (ok && length(iterations)) {
+    low <- if (!is.unsorted(iterations)) iterations[[1]] else min(iterations)
+    ok <- low >= 0 && (is.integer(iterations) ||
+                         (all(is.finite(iterations)) && all(iterations == trunc(iterations))))
+  }
+  if (!ok) {
+    bad <- if (is.numeric(iterations)) {
+      iterations[is.na(iterations) | !is.finite(iterations) | iterations < 0 |
+                   iterations != trunc(iterations)][1]
+    } else {
+      iterations
+    }
+    check_stop("`iterations` must hold whole numbers >= 0, not ", describe_value(bad), ".",
+               call = call)
+  }
+  invisible(iterations)
+}
+
+# Iteration counters for Python: a run of consecutive integers (`0:999`)
+# travels as a Python range, anything else as a 1-d float64 array.
+as_py_counters <- function(iterations) {
+  n <- length(iterations)
+  if (is.integer(iterations) && n > 1L && iterations[[n]] - iterations[[1]] == n - 1L &&
+      !is.unsorted(iterations, strictly = TRUE)) {
+    builtins <- reticulate::import_builtins(convert = FALSE)
+    return(builtins$range(iterations[[1]], iterations[[n]] + 1L))
+  }
+  np <- reticulate::import("numpy", convert = FALSE)
+  np$asarray(array(as.double(iterations), dim = n), dtype = "float64")
 }
