@@ -198,6 +198,16 @@ class CyclicLR(ClrMomentum, TableDrivenCallback):
         if self.verbose > 0:
             print(f"Epoch {self.epochs_done}: CyclicLR {text}", flush=True)
 
+    _SNAPSHOT = ("clr_iterations", "pending_lr", "base_lr", "max_lr", "step_size",
+                 "not_improved_for_n_times")
+
+    def _policy_snapshot(self):
+        return {name: getattr(self, name) for name in self._SNAPSHOT}
+
+    def _restore_policy_snapshot(self, snapshot):
+        for name, value in snapshot.items():
+            setattr(self, name, value)
+
     # -- reset -----------------------------------------------------------------
     def reset(self, new_base_lr=None, new_max_lr=None, new_step_size=None):
         """Restart the cycle, optionally with new bounds or step size.
@@ -238,6 +248,7 @@ class CyclicLR(ClrMomentum, TableDrivenCallback):
         return {
             "policy": "CyclicLR",
             "config": {k: _json_float(v) for k, v in self.get_config().items()},
+            "custom_scale_fn": self.scale_fn is not None,
             "clr_iterations": self.clr_iterations,
             "pending_lr": self.pending_lr,
             "not_improved_for_n_times": self.not_improved_for_n_times,
@@ -254,8 +265,25 @@ class CyclicLR(ClrMomentum, TableDrivenCallback):
                 f"`state` is not a CyclicLR state (policy={state.get('policy')!r})."
             )
         config = state["config"]
+        if state.get("custom_scale_fn") and self.scale_fn is None:
+            raise ValueError(
+                "`state` was saved from a CyclicLR with a custom `scale_fn`, "
+                "which a state file cannot hold: create the callback with the "
+                "same `scale_fn` (and `scale_mode`), then call `set_state()`."
+            )
         self.base_lr, self.max_lr = check_bounds(config["base_lr"], config["max_lr"])
         self.step_size = check_step_size(config["step_size"])
+        self.scale = ClrScale(
+            mode=config["mode"], gamma=config["gamma"],
+            scale_fn=self.scale_fn if state.get("custom_scale_fn") else None,
+            scale_mode=config["scale_mode"])
+        self.patience = check_count("patience", _from_json_float(config["patience"]),
+                                    allow_inf=True)
+        self.factor = check_number("factor", config["factor"], minimum=0.0,
+                                   maximum=1.0, min_inclusive=False)
+        self.decrease_base_lr = check_bool("decrease_base_lr",
+                                           config["decrease_base_lr"])
+        self.cooldown = check_count("cooldown", config["cooldown"])
         self.clr_iterations = int(state["clr_iterations"])
         self.pending_lr = state["pending_lr"]
         self.not_improved_for_n_times = int(state["not_improved_for_n_times"])
@@ -279,6 +307,10 @@ class CyclicLR(ClrMomentum, TableDrivenCallback):
         return (f"<CyclicLR {self.mode} base_lr={self.base_lr:g} "
                 f"max_lr={self.max_lr:g} step_size={self.step_size:g} "
                 f"iterations={self.trn_iterations} epochs={self.epochs_done}>")
+
+
+def _from_json_float(value):
+    return math.inf if value == "Inf" else value
 
 
 def _json_float(value):

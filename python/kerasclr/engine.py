@@ -52,6 +52,7 @@ class TableDrivenCallback(keras.callbacks.Callback):
         self._epochs_need_refills = False
         self._epoch_first_step = 0
         self._batches_seen = 0
+        self._epoch_snapshot = (None, 0, 0)
         self._steps_per_execution = 1
 
     # -- policy interface ------------------------------------------------------
@@ -100,17 +101,27 @@ class TableDrivenCallback(keras.callbacks.Callback):
         self._steps_per_execution = int(getattr(self.model, "steps_per_execution", 1) or 1)
         capacity = max(MIN_CAPACITY, 4 * self._steps_per_execution,
                        UNKNOWN_EPOCH_CAPACITY if steps is None else int(steps))
+        self._build_optimizer_first(optimizer)
         self._schedule, installed = StepTableSchedule.attach(optimizer, capacity)
         if installed:
             # Compiled train functions captured the old learning rate.
             self.model.make_train_function(force=True)
         self._epochs_need_refills = steps is None or steps > self._schedule.capacity
         self._refill_in_batches = self._epochs_need_refills
-        self._committed_step = self._read_optimizer_step()
+        if not self._epoch_open:
+            self._committed_step = self._read_optimizer_step()
 
     def on_epoch_begin(self, epoch, logs=None):
+        # Read the step counter again: another callback's on_train_begin
+        # (e.g. BackupAndRestore) may have restored the optimizer since.
+        step = self._read_optimizer_step()
+        if self._epoch_open:
+            self._close_interrupted_epoch(step)
+        self._committed_step = step
         self._epoch_open = True
-        self._epoch_first_step = self._committed_step
+        self._epoch_first_step = step
+        self._epoch_snapshot = (self._policy_snapshot(), self.trn_iterations,
+                                len(self._iteration_history))
         self._refill_in_batches = self._epochs_need_refills
         self._batches_seen = 0
         self._fill_window()
@@ -156,6 +167,55 @@ class TableDrivenCallback(keras.callbacks.Callback):
 
     def _record_epoch(self, logs, **columns):
         self._epoch_history.add(logs, epoch=self.epochs_done, **columns)
+
+    def _build_optimizer_first(self, optimizer):
+        """Build the optimizer before the table is added to its variables.
+
+        Keras builds it lazily on some backends; building it here puts the
+        table's variables after the slots on every backend, so saved models
+        load the same way everywhere (see `lr_table`).
+        """
+        if getattr(optimizer, "built", True) or not getattr(self.model, "built", False):
+            return
+        variables = self.model.trainable_variables
+        if not variables:
+            return
+        strategy = getattr(self.model, "distribute_strategy", None)
+        if strategy is not None and hasattr(strategy, "scope"):
+            with strategy.scope():
+                optimizer.build(variables)
+        else:
+            optimizer.build(variables)
+
+    def _close_interrupted_epoch(self, step):
+        """A previous fit stopped inside an epoch (exception, interrupt).
+
+        ``step`` is where the optimizer is now. If it went back (the model was
+        restored, e.g. by BackupAndRestore), the rows recorded past it are
+        dropped and the policy returns to its state at that epoch's begin;
+        batches that did run up to ``step`` are recorded.
+        """
+        snapshot, iterations, rows = self._epoch_snapshot
+        if step < self._committed_step and snapshot is not None:
+            self._restore_policy_snapshot(snapshot)
+            self.trn_iterations = iterations
+            self._iteration_history.truncate(rows)
+            self._committed_step = self._epoch_first_step
+        if step > self._committed_step:
+            self._commit_until(step)
+        self._epoch_open = False
+
+    # -- rollback hooks (optional for subclasses) ----------------------------
+    def _policy_snapshot(self):
+        """A copy of the policy's counters, to roll back an interrupted epoch.
+
+        Return None (the default) when the policy cannot roll back: the rows
+        of an interrupted epoch are then kept as recorded.
+        """
+        return None
+
+    def _restore_policy_snapshot(self, snapshot):
+        """Restore what `_policy_snapshot` returned."""
 
     def _optimizer_owner(self):
         return unwrap_optimizer(self.model.optimizer)

@@ -85,6 +85,14 @@ class IterationHistory:
         self._run_base_lr.append(base_lr)
         self._run_max_lr.append(max_lr)
 
+    def truncate(self, rows):
+        """Keep only the first ``rows`` rows."""
+        rows = int(rows)
+        if rows >= len(self):
+            return
+        columns = self.columns()
+        self.set_state({name: values[:rows] for name, values in columns.items()})
+
     @property
     def nbytes(self):
         arrays = [self._lr, self._run_first_iteration, self._run_length,

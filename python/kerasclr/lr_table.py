@@ -9,6 +9,14 @@ step, PyTorch), and host writes between steps are seen by the next step
 without recompiling. Because the rate is looked up from the optimizer's own
 step counter inside the train step, it is exact at every step, also with
 ``steps_per_execution > 1`` and ``jit_compile=True``.
+
+Saving: the table's two variables are the last variables of the optimizer
+that owns them (the callback builds the optimizer before adding them). A
+loaded optimizer only creates its variables when it is built, so importing
+kerasclr extends ``Optimizer.load_own_variables``: when the optimizer's
+learning rate is a `StepTableSchedule` without variables yet and the saved
+state has exactly two more entries, shaped like a table and its start, the
+table's variables are created first. Every other optimizer loads as before.
 """
 
 from __future__ import annotations
@@ -148,3 +156,35 @@ class StepTableSchedule(keras.optimizers.schedules.LearningRateSchedule):
             values = [float(v) for v in self.table.numpy()]
             start = int(self.start.numpy())
         return {"capacity": self.capacity, "values": values, "start": start}
+
+
+def _needs_table_before_loading(optimizer, store):
+    schedule = getattr(unwrap_optimizer(optimizer), "_learning_rate", None)
+    if not isinstance(schedule, StepTableSchedule) or schedule.table is not None:
+        return False
+    count = len(optimizer.variables)
+    if len(store.keys()) != count + 2:
+        return False
+    table_shape = tuple(np.shape(store[str(count)]))
+    start_shape = tuple(np.shape(store[str(count + 1)]))
+    return table_shape == (schedule.capacity,) and start_shape == ()
+
+
+def _install_load_hook():
+    optimizer_class = keras.optimizers.Optimizer
+    original = optimizer_class.load_own_variables
+    if getattr(original, "_kerasclr_hook", False):
+        return
+
+    def load_own_variables(self, store):
+        if _needs_table_before_loading(self, store):
+            owner = unwrap_optimizer(self)
+            owner._learning_rate._create_variables(owner)
+        return original(self, store)
+
+    load_own_variables._kerasclr_hook = True
+    load_own_variables.__doc__ = original.__doc__
+    optimizer_class.load_own_variables = load_own_variables
+
+
+_install_load_hook()
