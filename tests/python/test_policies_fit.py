@@ -193,3 +193,30 @@ def test_cyclic_lr_cycles_momentum_in_fit():
     np.testing.assert_allclose(
         weights, expected_sgd_weights(history["lr"], history["momentum"]),
         rtol=2e-6, atol=1e-9)
+
+
+def test_saved_model_keeps_optimizer_state_without_the_momentum_table(tmp_path):
+    import warnings
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile(keras.optimizers.SGD(0.1, momentum=0.5), loss="mse")
+    x = np.random.default_rng(0).normal(size=(8, 3)).astype("float32")
+    y = x.sum(axis=1, keepdims=True)
+    cb = OneCycle(max_lr=0.1, total_steps=16)
+    model.fit(x, y, batch_size=1, epochs=1, shuffle=False, verbose=0, callbacks=[cb])
+    path = tmp_path / "model.keras"
+    model.save(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "Skipping variable loading"
+        loaded = keras.models.load_model(path)
+    assert type(loaded.optimizer).__name__ == "SGD"
+    assert loaded.optimizer.get_config()["momentum"] == 0.5
+    assert int(loaded.optimizer.iterations.numpy()) == 8
+    saved_slots = [v.numpy() for v in model.optimizer.momentums]
+    loaded_slots = [v.numpy() for v in loaded.optimizer.momentums]
+    np.testing.assert_array_equal(saved_slots[0], loaded_slots[0])
+    again = OneCycle(max_lr=0.1, total_steps=16)
+    again.set_state(cb.get_state())
+    loaded.fit(x, y, batch_size=1, epochs=1, shuffle=False, verbose=0, callbacks=[again])
+    assert again.history["iteration"].tolist() == list(range(16))

@@ -24,6 +24,7 @@ Optimizers whose momentum cannot be driven this way raise a clear error.
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import keras
 import numpy as np
@@ -163,9 +164,34 @@ def _cycled_class(cls, attribute):
         finally:
             self.__dict__["_kerasclr_in_step"] = None
 
+    def _saved_variables(self):
+        # The momentum table is refilled at every epoch: it is not saved, so
+        # saved models look like those of the plain optimizer.
+        table = self._kerasclr_momentum_table
+        skip = {id(table.table), id(table.start)}
+        return [v for v in self.variables if id(v) not in skip]
+
+    def save_own_variables(self, store):
+        for i, variable in enumerate(_saved_variables(self)):
+            store[str(i)] = variable.numpy()
+
+    def load_own_variables(self, store):
+        variables = _saved_variables(self)
+        if len(store.keys()) != len(variables):
+            warnings.warn(
+                f"Skipping variable loading for optimizer '{self.name}', because "
+                f"it has {len(variables)} variables (without the kerasclr "
+                f"momentum table) whereas the saved optimizer has "
+                f"{len(store.keys())} variables.", stacklevel=2)
+            return
+        for i, variable in enumerate(variables):
+            variable.assign(store[str(i)])
+
     subclass = type(cls.__name__, (cls,), {
         attribute: property(getter, setter),
         "_backend_update_step": _backend_update_step,
+        "save_own_variables": save_own_variables,
+        "load_own_variables": load_own_variables,
         "_kerasclr_momentum_attribute": attribute,
         "__module__": cls.__module__,
         "__qualname__": cls.__qualname__,
