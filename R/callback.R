@@ -39,6 +39,14 @@
 #' @param cooldown Epochs to wait after a reduction before the next one.
 #' @param verbose 0 for silence, 1 for a message at every reduction and
 #'   cooldown epoch.
+#' @param cycle_momentum Cycle the optimizer's momentum against the learning
+#'   rate (PyTorch's `CyclicLR` formula:
+#'   `max_momentum - (max_momentum - base_momentum) * max(0, 1 - x) * scale`),
+#'   looked up in the compiled train step like the learning rate. Off by
+#'   default; needs `SGD`/`RMSprop` with a momentum > 0, `Adam` or `AdamW`.
+#'   Adds a `momentum` column to both histories.
+#' @param base_momentum,max_momentum Momentum at the top / bottom of the
+#'   learning-rate cycle, in (0, 1).
 #'
 #' @return The Python `CyclicLR` callback with the extra R class
 #'   `kerasclr_callback`. After training:
@@ -86,7 +94,10 @@ new_callback_cyclical_learning_rate <- function(base_lr = 0.001,
                                                 factor = 0.9,
                                                 decrease_base_lr = TRUE,
                                                 cooldown = 2,
-                                                verbose = 1) {
+                                                verbose = 1,
+                                                cycle_momentum = FALSE,
+                                                base_momentum = 0.8,
+                                                max_momentum = 0.9) {
   args <- clr_args(base_lr, max_lr, step_size, mode, gamma, scale_fn, scale_mode,
                    missing(mode), missing(scale_mode))
   args$patience <- check_count(patience, "patience", allow_inf = TRUE)
@@ -97,6 +108,13 @@ new_callback_cyclical_learning_rate <- function(base_lr = 0.001,
     verbose <- as.numeric(verbose)
   }
   args$verbose <- as.integer(check_count(verbose, "verbose"))
+  if (check_flag(cycle_momentum, "cycle_momentum")) {
+    args$cycle_momentum <- TRUE
+    args$base_momentum <- check_number(base_momentum, "base_momentum", min = 0, max = 1,
+                                       min_inclusive = FALSE, max_inclusive = FALSE)
+    args$max_momentum <- check_number(max_momentum, "max_momentum", min = 0, max = 1,
+                                      min_inclusive = FALSE, max_inclusive = FALSE)
+  }
   core <- py_core()
   callback <- py_call(do.call(core$CyclicLR, args))
   as_kerasclr_callback(callback)

@@ -199,3 +199,21 @@ test_that("policy plots match their snapshots", {
     plot_lr_history(callbacks$sgdr, backend = "base", show_bounds = TRUE)
   })
 })
+
+test_that("cyclical momentum for the CLR callback (off by default)", {
+  skip_if_no_kerasclr()
+  clr <- new_callback_cyclical_learning_rate(step_size = 2, verbose = 0)
+  replay_epochs(clr, steps_per_epoch = 4, epochs = 2)
+  expect_false("momentum" %in% names(clr$history))
+  on <- new_callback_cyclical_learning_rate(step_size = 2, verbose = 0,
+                                            cycle_momentum = TRUE)
+  replay_epochs(on, steps_per_epoch = 4, epochs = 2)
+  expect_equal(on$history$momentum, rep(c(0.9, 0.85, 0.8, 0.85), 2), tolerance = 1e-7)
+  expect_identical(tail(names(on$history_epoch), 1), "momentum")
+  expect_error(new_callback_cyclical_learning_rate(cycle_momentum = TRUE,
+                                                   base_momentum = 1),
+               "`base_momentum` must be < 1, not 1.", fixed = TRUE)
+  expect_error(new_callback_cyclical_learning_rate(cycle_momentum = TRUE,
+                                                   base_momentum = 0.95),
+               "`max_momentum` must be >= `base_momentum`", fixed = TRUE)
+})
