@@ -220,3 +220,25 @@ def test_saved_model_keeps_optimizer_state_without_the_momentum_table(tmp_path):
     again.set_state(cb.get_state())
     loaded.fit(x, y, batch_size=1, epochs=1, shuffle=False, verbose=0, callbacks=[again])
     assert again.history["iteration"].tolist() == list(range(16))
+
+
+def test_momentum_table_follows_epochs_of_unknown_length():
+    """A generator without a length: the tables are refilled during the epoch."""
+    steps = 1100  # more than the 1024 entries of an unknown-length epoch's table
+    model, x, y = momentum_model(steps, keras.optimizers.SGD(0.1, momentum=0.5))
+
+    def batches():
+        for i in range(steps):
+            yield x[i:i + 1], y[i:i + 1]
+
+    cb = OneCycle(max_lr=0.05, total_steps=steps, base_momentum=0.6, max_momentum=0.9)
+    model.fit(batches(), epochs=1, verbose=0, shuffle=False, callbacks=[cb])
+    history = cb.history
+    assert len(history) == steps
+    np.testing.assert_array_equal(history["momentum"], one_cycle_schedule(
+        range(steps), max_lr=0.05, total_steps=steps, base_momentum=0.6,
+        max_momentum=0.9, what="momentum"))
+    weights = model.layers[0].kernel.numpy()[:, 0]
+    np.testing.assert_allclose(
+        weights, expected_sgd_weights(history["lr"], history["momentum"]),
+        rtol=2e-6, atol=1e-9)
