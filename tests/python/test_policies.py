@@ -373,3 +373,9 @@ def test_cyclic_momentum_is_off_by_default_and_validated():
     assert on.history["momentum"].tolist() == f32([0.9, 0.85, 0.8, 0.85] * 2).tolist()
     assert on.history_epoch.columns[-1] == "momentum"
     assert on.history_epoch["momentum"].tolist() == f32([0.9, 0.9]).tolist()
+
+
+def test_repr_before_the_length_is_known():
+    assert repr(OneCycle(max_lr=0.1, epochs=2)) == (
+        "<OneCycle next_lr=(set by fit) iterations=0 epochs=0>")
+    assert repr(StepDecay(0.1)) == "<StepDecay next_lr=0.1 iterations=0 epochs=0>"

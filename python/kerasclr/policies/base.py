@@ -191,7 +191,11 @@ class PolicyCallback(MomentumCycling, TableDrivenCallback):
         return self
 
     def __repr__(self):
-        return (f"<{self.policy_name} next_lr={self.next_lr:g} "
+        try:
+            next_lr = f"{self.next_lr:g}"
+        except ValueError:  # e.g. a length only known when fit() starts
+            next_lr = "(set by fit)"
+        return (f"<{self.policy_name} next_lr={next_lr} "
                 f"iterations={self.trn_iterations} epochs={self.epochs_done}>")
 
 
