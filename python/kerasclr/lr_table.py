@@ -13,10 +13,18 @@ step counter inside the train step, it is exact at every step, also with
 Saving: the table's two variables are the last variables of the optimizer
 that owns them (the callback builds the optimizer before adding them). A
 loaded optimizer only creates its variables when it is built, so importing
-kerasclr extends ``Optimizer.load_own_variables``: when the optimizer's
-learning rate is a `StepTableSchedule` without variables yet and the saved
-state has exactly two more entries, shaped like a table and its start, the
-table's variables are created first. Every other optimizer loads as before.
+kerasclr extends ``Optimizer.load_own_variables`` for saved states that end
+with a table and its start (a float vector and an integer scalar) and have
+entries that the optimizer does not have yet:
+
+- learning rate is a `StepTableSchedule` without variables (a loaded model):
+  the table's variables are created first, then everything loads;
+- learning rate is a float variable (a freshly compiled model restored by
+  ``BackupAndRestore`` or ``load_weights``): the step counter and the slots
+  load, the float rate stays and the callback installs its table at
+  ``fit()``.
+
+Every other optimizer loads exactly as before.
 """
 
 from __future__ import annotations
@@ -158,16 +166,49 @@ class StepTableSchedule(keras.optimizers.schedules.LearningRateSchedule):
         return {"capacity": self.capacity, "values": values, "start": start}
 
 
-def _needs_table_before_loading(optimizer, store):
-    schedule = getattr(unwrap_optimizer(optimizer), "_learning_rate", None)
-    if not isinstance(schedule, StepTableSchedule) or schedule.table is not None:
-        return False
-    count = len(optimizer.variables)
+def _table_entries_at_end(store, count):
+    """Whether saved entries ``count`` and ``count + 1`` look like a table
+    (float vector) and its start (integer scalar)."""
     if len(store.keys()) != count + 2:
-        return False
-    table_shape = tuple(np.shape(store[str(count)]))
-    start_shape = tuple(np.shape(store[str(count + 1)]))
-    return table_shape == (schedule.capacity,) and start_shape == ()
+        return None
+    table, start = store[str(count)], store[str(count + 1)]
+    if len(np.shape(table)) != 1 or np.shape(start) != ():
+        return None
+    if np.dtype(getattr(start, "dtype", np.float32)).kind not in "iu":
+        return None
+    return int(np.shape(table)[0])
+
+
+def _load_kerasclr_state(optimizer, store, original):
+    """Load a saved optimizer whose state includes a kerasclr table.
+
+    Returns False when the store is not such a state (load as usual).
+    """
+    owner = unwrap_optimizer(optimizer)
+    current = getattr(owner, "_learning_rate", None)
+    variables = list(optimizer.variables)
+    if isinstance(current, StepTableSchedule) and current.table is None:
+        # A loaded model: create the table's variables, then load everything.
+        capacity = _table_entries_at_end(store, len(variables))
+        if capacity != current.capacity:
+            return False
+        current._create_variables(owner)
+        original(optimizer, store)
+        return True
+    if isinstance(current, keras.Variable):
+        # A freshly compiled optimizer (float learning rate) restored from a
+        # kerasclr-trained one, e.g. by BackupAndRestore in a new process: load
+        # the step counter and slots, keep the float rate; the callback
+        # installs its table again when training starts.
+        targets = [v for v in variables if v is not current]
+        if len(targets) != len(variables) - 1:
+            return False
+        if _table_entries_at_end(store, len(targets)) is None:
+            return False
+        for i, variable in enumerate(targets):
+            variable.assign(store[str(i)])
+        return True
+    return False
 
 
 def _install_load_hook():
@@ -177,10 +218,10 @@ def _install_load_hook():
         return
 
     def load_own_variables(self, store):
-        if _needs_table_before_loading(self, store):
-            owner = unwrap_optimizer(self)
-            owner._learning_rate._create_variables(owner)
-        return original(self, store)
+        if len(store.keys()) == len(self.variables):
+            return original(self, store)
+        if not _load_kerasclr_state(self, store, original):
+            original(self, store)
 
     load_own_variables._kerasclr_hook = True
     load_own_variables.__doc__ = original.__doc__

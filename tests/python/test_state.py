@@ -39,12 +39,13 @@ def momentum_model():
     return tiny_model(optimizer=keras.optimizers.SGD(0.01, momentum=0.9))
 
 
-def train(model, clr, case, initial_epoch, epochs, extra=()):
+def train(model, clr, case, initial_epoch, epochs, extra=(), after=()):
     x, y = regression_data(64)
     callbacks = list(extra)
     if case["val_loss"] is not None:
         callbacks.append(InjectByEpoch(case["val_loss"]))
     callbacks.append(clr)
+    callbacks.extend(after)
     model.fit(x, y, batch_size=8, epochs=epochs, initial_epoch=initial_epoch,
               shuffle=False, verbose=0, callbacks=callbacks)
 
@@ -154,36 +155,21 @@ sys.path.insert(0, {here!r})
 import keras
 import kerasclr
 import test_state as t
+tmp = {tmp!r}
 results = {{}}
 for name, case in t.CASES.items():
-    model = keras.saving.load_model({tmp!r} + "/" + name + ".keras")
-    clr = kerasclr.CyclicLR(verbose=0).load({tmp!r} + "/" + name + ".json")
+    model = keras.saving.load_model(tmp + "/" + name + ".keras")
+    clr = kerasclr.CyclicLR(verbose=0).load(tmp + "/" + name + ".json")
     t.train(model, clr, case, t.BREAK, t.EPOCHS)
     results[name] = t.tables(clr, model)
+# BackupAndRestore: a freshly compiled model, the callback state saved at
+# the last epoch end; BackupAndRestore restores the weights and the epoch.
+model = t.momentum_model()
+clr = kerasclr.CyclicLR(verbose=0).load(tmp + "/backup_clr.json")
+t.train(model, clr, t.CASES["plateau"], 0, t.EPOCHS, **t.backup_callbacks(tmp, clr))
+results["backup"] = t.tables(clr, model)
 print("RESULTS=" + json.dumps(results))
 """
-
-
-def test_resume_in_a_fresh_process_is_exact(tmp_path):
-    for name, case in CASES.items():
-        model = momentum_model()
-        clr = kerasclr.CyclicLR(verbose=0, **case["args"])
-        train(model, clr, case, 0, BREAK)
-        model.save(tmp_path / f"{name}.keras")
-        clr.save(tmp_path / f"{name}.json")
-    code = RESUME.format(here=str(HERE), tmp=str(tmp_path))
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          env=env, timeout=300, cwd=str(HERE))
-    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULTS=")]
-    assert done.returncode == 0 and lines, done.stderr[-3000:]
-    results = json.loads(lines[-1][len("RESULTS="):])
-    for name, case in CASES.items():
-        want = uninterrupted(case)
-        assert_same_run(results[name], want)
-    # The plateau case did shrink the band before and after the break.
-    assert results["plateau"]["history_epoch"]["base_lr"] == [
-        0.01, 0.01, 0.01, 0.005, 0.005, 0.005, 0.005, 0.0025]
 
 
 class StopAt(keras.callbacks.Callback):
@@ -197,6 +183,55 @@ class StopAt(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         if (self.epoch, batch) == self.at:
             raise RuntimeError("interrupted")
+
+
+class SaveStateEachEpoch(keras.callbacks.Callback):
+    """Placed after the CyclicLR: its state goes next to the backup."""
+
+    def __init__(self, clr, path):
+        super().__init__()
+        self.clr, self.path = clr, path
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.clr.save(self.path)
+
+
+def backup_callbacks(tmp, clr):
+    """BackupAndRestore before the CyclicLR, a state saver after it."""
+    backup = keras.callbacks.BackupAndRestore(str(Path(tmp) / "backup"))
+    saver = SaveStateEachEpoch(clr, str(Path(tmp) / "backup_clr.json"))
+    return {"extra": [backup], "after": [saver]}
+
+
+def test_resume_in_a_fresh_process_is_exact(tmp_path):
+    for name, case in CASES.items():
+        model = momentum_model()
+        clr = kerasclr.CyclicLR(verbose=0, **case["args"])
+        train(model, clr, case, 0, BREAK)
+        model.save(tmp_path / f"{name}.keras")
+        clr.save(tmp_path / f"{name}.json")
+    # Interrupted inside epoch 5 with BackupAndRestore (fresh process below).
+    model = momentum_model()
+    clr = kerasclr.CyclicLR(verbose=0, **CASES["plateau"]["args"])
+    callbacks = backup_callbacks(tmp_path, clr)
+    callbacks["after"].append(StopAt(BREAK, 2))
+    with pytest.raises(RuntimeError, match="interrupted"):
+        train(model, clr, CASES["plateau"], 0, EPOCHS, **callbacks)
+
+    code = RESUME.format(here=str(HERE), tmp=str(tmp_path))
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=env, timeout=300, cwd=str(HERE))
+    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULTS=")]
+    assert done.returncode == 0 and lines, done.stderr[-3000:]
+    assert "Skipping variable loading" not in done.stderr
+    results = json.loads(lines[-1][len("RESULTS="):])
+    for name, case in CASES.items():
+        assert_same_run(results[name], uninterrupted(case))
+    assert_same_run(results["backup"], uninterrupted(CASES["plateau"]))
+    # The plateau case did shrink the band before and after the break.
+    assert results["plateau"]["history_epoch"]["base_lr"] == [
+        0.01, 0.01, 0.01, 0.005, 0.005, 0.005, 0.005, 0.0025]
 
 
 @pytest.mark.parametrize("backup_first", [True, False], ids=["backup-first", "clr-first"])
