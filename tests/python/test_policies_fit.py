@@ -10,9 +10,9 @@ the compiled step used any other momentum (e.g. one baked in at trace time).
 import keras
 import numpy as np
 import pytest
+
 from conftest import applied_rates_model
 from fit_helpers import AppliedRates
-
 from kerasclr import SGDR, CosineDecay, OneCycle, StepDecay, one_cycle_schedule
 
 BACKEND = keras.backend.backend()

@@ -291,11 +291,3 @@ class MomentumTable:
             return float(value)
         return _InStepScalar(value, nominal)
 
-
-def cycled_momentum_of(optimizer):
-    """The momentum the optimizer's next step will use (host read)."""
-    owner = unwrap_optimizer(optimizer)
-    table = owner.__dict__.get("_kerasclr_momentum_table")
-    if table is None:
-        return None
-    return float(np.asarray(table.lookup(owner.iterations)))
