@@ -1,6 +1,7 @@
 """CyclicLR in real `fit()` calls: the rate the optimizer applied, batch by batch."""
 
 import math
+import os
 
 import keras
 import numpy as np
@@ -86,9 +87,9 @@ def test_steps_per_execution_not_dividing_the_epoch():
     assert_table_equal(clr.history, case["history"])
 
 
-@pytest.mark.skipif(BACKEND == "torch",
-                    reason="jit_compile=True means torch.compile on PyTorch: "
-                           "~25 s to compile on this CPU; checked by hand")
+@pytest.mark.skipif(BACKEND == "torch" and not os.environ.get("KERASCLR_SLOW_TESTS"),
+                    reason="jit_compile=True means torch.compile on PyTorch: ~25 s "
+                           "on this CPU; set KERASCLR_SLOW_TESTS=1 to run it")
 def test_jit_compile():
     case = golden_case("plateau_two_fits")
     clr = kerasclr.CyclicLR(verbose=0, **golden_args(case["args"]))
@@ -143,26 +144,30 @@ class ResetAt(keras.callbacks.Callback):
             self.clr.reset(**self.kwargs)
 
 
-def test_reset_during_fit():
+@pytest.mark.parametrize("steps_per_execution", [
+    1, pytest.param(4, marks=needs_steps_per_execution)])
+def test_reset_during_fit(steps_per_execution):
+    # Reset before batch 4 of epoch 2 (iteration 17 has run: 13 + 4 batches);
+    # with 4 steps per execution, batch 4 starts an execution.
     clr = kerasclr.CyclicLR(step_size=6, verbose=0)
-    model, x, y = applied_rates_model(13)
+    model, x, y = applied_rates_model(13, steps_per_execution=steps_per_execution)
     probe = AppliedRates()
-    resetter = ResetAt(clr, 1, 5, new_base_lr=0.0005, new_max_lr=0.003,
+    resetter = ResetAt(clr, 1, 4, new_base_lr=0.0005, new_max_lr=0.003,
                        new_step_size=4)
     fit_epochs(model, x, y, clr, 3, probe=probe, extra=[resetter])
-    first = kerasclr.clr_schedule(range(18), step_size=6)
-    after = kerasclr.clr_schedule(range(39 - 18), base_lr=0.0005, max_lr=0.003,
+    first = kerasclr.clr_schedule(range(17), step_size=6)
+    after = kerasclr.clr_schedule(range(39 - 17), base_lr=0.0005, max_lr=0.003,
                                   step_size=4)
     expected = np.concatenate([first, after])
     np.testing.assert_allclose(probe.rates, expected, rtol=1e-6, atol=0)
     history = clr.history
     np.testing.assert_allclose(history["lr"], expected, rtol=1e-6, atol=0)
     assert history["iteration"].tolist() == list(range(39))
-    np.testing.assert_allclose(history["base_lr"], [0.001] * 18 + [0.0005] * 21)
-    np.testing.assert_allclose(history["max_lr"], [0.006] * 18 + [0.003] * 21)
-    assert clr.clr_iterations == 21 and clr.trn_iterations == 39
+    np.testing.assert_allclose(history["base_lr"], [0.001] * 17 + [0.0005] * 22)
+    np.testing.assert_allclose(history["max_lr"], [0.006] * 17 + [0.003] * 22)
+    assert clr.clr_iterations == 22 and clr.trn_iterations == 39
     np.testing.assert_allclose(clr.history_epoch["lr"], expected[[13, 26]].tolist()
-                               + [kerasclr.clr_schedule([21], base_lr=0.0005,
+                               + [kerasclr.clr_schedule([22], base_lr=0.0005,
                                                         max_lr=0.003, step_size=4)[0]],
                                rtol=1e-6)
 
