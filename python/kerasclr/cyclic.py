@@ -252,7 +252,7 @@ class CyclicLR(ClrMomentum, TableDrivenCallback):
             "clr_iterations": self.clr_iterations,
             "pending_lr": self.pending_lr,
             "not_improved_for_n_times": self.not_improved_for_n_times,
-            "best": self.best,
+            "best": _json_float(self.best),
             "cooldown_counter": self.cooldown_counter,
             "val_loss_seen": self._val_loss_seen,
             **self._engine_state(),
@@ -287,7 +287,7 @@ class CyclicLR(ClrMomentum, TableDrivenCallback):
         self.clr_iterations = int(state["clr_iterations"])
         self.pending_lr = state["pending_lr"]
         self.not_improved_for_n_times = int(state["not_improved_for_n_times"])
-        self.best = state["best"]
+        self.best = _from_json_float(state["best"])
         self.cooldown_counter = int(state["cooldown_counter"])
         self._val_loss_seen = bool(state["val_loss_seen"])
         self._set_engine_state(state)
@@ -310,10 +310,15 @@ class CyclicLR(ClrMomentum, TableDrivenCallback):
 
 
 def _from_json_float(value):
-    return math.inf if value == "Inf" else value
+    if value == "Inf":
+        return math.inf
+    if value == "-Inf":
+        return -math.inf
+    return value
 
 
 def _json_float(value):
+    """+-inf -> "Inf"/"-Inf" (strict JSON, and what R's jsonlite writes)."""
     if isinstance(value, float) and math.isinf(value):
-        return "Inf"
+        return "Inf" if value > 0 else "-Inf"
     return value

@@ -193,7 +193,7 @@ class EpochHistory:
 
     def set_state(self, state: dict):
         self._log_columns = list(state.get("log_columns", []))
-        self._rows = [{k: (math.nan if v is None else v) for k, v in row.items()}
+        self._rows = [{k: _from_json_number(v) for k, v in row.items()}
                       for row in state.get("rows", [])]
 
 
@@ -205,6 +205,20 @@ def _as_float(value):
 
 
 def _json_number(value):
-    if isinstance(value, float) and math.isnan(value):
-        return None
+    """NaN -> None and +-inf -> "Inf"/"-Inf": strict JSON."""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        if math.isinf(value):
+            return "Inf" if value > 0 else "-Inf"
+    return value
+
+
+def _from_json_number(value):
+    if value is None:
+        return math.nan
+    if value == "Inf":
+        return math.inf
+    if value == "-Inf":
+        return -math.inf
     return value

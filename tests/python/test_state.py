@@ -1,6 +1,7 @@
 """Saving, state round trips and exact resume (also in a fresh process)."""
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -257,3 +258,15 @@ def test_backup_and_restore(tmp_path, backup_first):
     # the callback drops those rows and redoes epoch 5 from its start.
     fit([])
     assert_same_run(tables(clr, model), want)
+
+
+def test_state_is_strict_json_with_infinite_values():
+    clr = kerasclr.CyclicLR(step_size=4, patience=2, verbose=0)
+    kerasclr.replay_epochs(clr, 3, val_loss=[float("inf"), float("-inf"), float("nan")])
+    text = json.dumps(clr.get_state(), allow_nan=False)
+    restored = kerasclr.CyclicLR(verbose=0)
+    restored.set_state(json.loads(text))
+    assert restored.best == -math.inf and restored.patience == 2
+    np.testing.assert_array_equal(restored.history_epoch["val_loss"],
+                                  [math.inf, -math.inf, math.nan])
+    assert restored.get_state() == clr.get_state()
