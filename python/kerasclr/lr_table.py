@@ -29,9 +29,8 @@ Every other optimizer loads exactly as before.
 
 from __future__ import annotations
 
-import numpy as np
-
 import keras
+import numpy as np
 from keras import ops
 
 TABLE_NAME = "kerasclr_lr_table"

@@ -7,6 +7,7 @@ exactly the (float32) learning rate the optimizer applied to batch ``i``.
 
 import keras
 import numpy as np
+
 from conftest import InjectValLoss, applied_rates, applied_rates_model, op_losses
 
 BACKEND = keras.backend.backend()

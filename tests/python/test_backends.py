@@ -7,10 +7,10 @@ these tests cover what differs between them.
 import keras
 import numpy as np
 import pytest
-from conftest import GOLDEN, assert_table_equal, golden_args, op_losses, tiny_model
-from fit_helpers import BACKEND, AppliedRates, fit_epochs, rates_model, without_loss
 
 import kerasclr
+from conftest import GOLDEN, assert_table_equal, golden_args, op_losses, tiny_model
+from fit_helpers import BACKEND, AppliedRates, fit_epochs, rates_model, without_loss
 from kerasclr.lr_table import START_NAME, TABLE_NAME
 
 PLATEAU = next(c for c in GOLDEN["cases"] if c["name"] == "plateau_keep_base")

@@ -6,6 +6,8 @@ import os
 import keras
 import numpy as np
 import pytest
+
+import kerasclr
 from conftest import (
     GOLDEN,
     applied_rates_model,
@@ -19,8 +21,6 @@ from fit_helpers import (
     run_case_in_fit,
     without_loss,
 )
-
-import kerasclr
 
 WORKED = [0.001, 0.0018333333, 0.0026666667, 0.0035, 0.0043333333,
           0.0051666667, 0.006, 0.0051666667, 0.0043333333, 0.0035,

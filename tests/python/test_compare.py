@@ -5,9 +5,9 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import GOLDEN, expected_column
 
 import kerasclr
+from conftest import GOLDEN, expected_column
 
 
 def golden_frame(table):

@@ -17,10 +17,10 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
-from conftest import GOLDEN, assert_table_equal, golden_args
-from fit_helpers import BACKEND, AppliedRates, fit_epochs, rates_model, without_loss
 
 import kerasclr
+from conftest import GOLDEN, assert_table_equal, golden_args
+from fit_helpers import BACKEND, AppliedRates, fit_epochs, rates_model, without_loss
 
 HERE = Path(__file__).resolve().parent
 PLATEAU = next(c for c in GOLDEN["cases"] if c["name"] == "plateau_keep_base")

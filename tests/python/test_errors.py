@@ -5,10 +5,10 @@ import math
 import keras
 import numpy as np
 import pytest
-from conftest import applied_rates_model, tiny_model
-from fit_helpers import fit_epochs
 
 import kerasclr
+from conftest import applied_rates_model, tiny_model
+from fit_helpers import fit_epochs
 
 BAD_ARGUMENTS = [
     # (arguments, exception, message pattern)
@@ -96,7 +96,8 @@ def test_bad_schedule_iterations():
 
 
 @pytest.mark.parametrize("scale_fn, scale_mode, message", [
-    (lambda x: np.nan, "cycle", r"`scale_fn` must return a number in \[0, 1\], got nan for cycle 1"),
+    (lambda x: np.nan, "cycle",
+     r"`scale_fn` must return a number in \[0, 1\], got nan for cycle 1"),
     (lambda x: 1.5, "cycle", r"`scale_fn` must return a number in \[0, 1\], got 1\.5 for cycle 1"),
     (lambda x: 1 - x / 3, "iteration",
      r"`scale_fn` must return a number in \[0, 1\], got -0\.333.* for iteration 4"),

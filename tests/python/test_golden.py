@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
-from conftest import GOLDEN, assert_table_equal, golden_args, op_losses
 
 import kerasclr
+from conftest import GOLDEN, assert_table_equal, golden_args, op_losses
 
 
 @pytest.mark.parametrize("case", GOLDEN["schedules"], ids=lambda c: c["name"])

@@ -10,9 +10,9 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
-from conftest import regression_data, tiny_model
 
 import kerasclr
+from conftest import regression_data, tiny_model
 
 HERE = Path(__file__).resolve().parent
 EPOCHS, BREAK = 8, 4
