@@ -35,6 +35,12 @@ UNKNOWN_EPOCH_CAPACITY = 1024
 class TableDrivenCallback(keras.callbacks.Callback):
     """Base class of the kerasclr learning-rate policies (see module doc)."""
 
+    # Keras calls batch-end hooks synchronously (a host sync per batch, to
+    # turn the logs into floats) unless every callback that has one is
+    # `async_safe`. Ours only counts batches and is flushed before
+    # `on_epoch_end`, so training keeps running ahead of it.
+    async_safe = True
+
     def __init__(self, verbose=1, epoch_columns=None, extra_iteration_columns=()):
         super().__init__()
         self.verbose = verbose

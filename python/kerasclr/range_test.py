@@ -92,6 +92,10 @@ class LRFinder(TableDrivenCallback):
         >>> finder.suggest()          # {'base_lr': ..., 'max_lr': ...}
     """
 
+    # The loss of every batch decides when the test stops: read it in step.
+    async_safe = False
+
+
     def __init__(self, min_lr=1e-7, max_lr=1.0, steps_per_epoch=100, epochs=1,
                  sweep="exponential", beta=0.98, diverge_threshold=4.0,
                  verbose=0):

@@ -6,6 +6,7 @@ import os
 import keras
 import numpy as np
 import pytest
+from keras.src import backend as keras_backend
 
 import kerasclr
 from conftest import (
@@ -260,3 +261,15 @@ def test_unknown_epoch_length_refills_in_batches():
                                rtol=1e-4)
     assert math.isclose(clr.next_lr, kerasclr.clr_schedule([2 * steps], step_size=300)[0],
                         rel_tol=1e-6)
+
+
+def test_batch_end_hook_keeps_keras_async_dispatch():
+    # A synchronous batch-end hook makes Keras turn every batch's logs into
+    # floats on the host (a sync per step): ours must stay async-safe, the
+    # range test, which reads every loss, must not.
+    policies = [kerasclr.CyclicLR(verbose=0), kerasclr.StepDecay()]
+    for policy in policies:
+        callbacks = keras.callbacks.CallbackList([policy])
+        assert callbacks._async_train == keras_backend.IS_THREAD_SAFE, policy
+    finder = kerasclr.LRFinder(1e-5, 1.0, steps_per_epoch=10, epochs=1)
+    assert not keras.callbacks.CallbackList([finder])._async_train
