@@ -152,9 +152,11 @@ class StepTableSchedule(keras.optimizers.schedules.LearningRateSchedule):
                 "This StepTableSchedule has no table yet: it is filled by a "
                 "kerasclr callback (pass one to `fit()`)."
             )
+        # Four small ops per step: the index stays in the step counter's
+        # integer type and the 1-d table is gathered on its only axis.
         offset = ops.subtract(ops.cast(step, self.start.dtype), self.start)
-        index = ops.cast(ops.clip(offset, 0, self.capacity - 1), "int32")
-        return ops.take(self.table, index)
+        index = ops.clip(offset, 0, self.capacity - 1)
+        return ops.take(self.table, index, axis=0)
 
     def get_config(self):
         values = None
