@@ -13,10 +13,9 @@
 # Usage: bash tools/demo.sh [OUTPUT_DIR]     (default: output/demo)
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$(dirname "${BASH_SOURCE[0]}")/paths.sh"
 cd "$ROOT"
 OUT="${1:-output/demo}"
-R_VENV="${WORKON_HOME:-$HOME/.virtualenvs}/r-kerasclr"
 export TF_CPP_MIN_LOG_LEVEL=3 KERAS_BACKEND=tensorflow
 # R runs from the checkout, whose pyproject.toml reticulate would try to read as
 # a poetry project: name the environment outright.

@@ -11,10 +11,7 @@
 #        KERASCLR_SETUP_SKIP_CURRENT=1   skip the current-stack environment (the demo)
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-VENV_HOME="${WORKON_HOME:-$HOME/.virtualenvs}"
-R_VENV="$VENV_HOME/r-kerasclr"
-CURRENT_VENV="$VENV_HOME/kerasclr-current"
+source "$(dirname "${BASH_SOURCE[0]}")/paths.sh"
 PYTHON="${KERASCLR_PYTHON:-python3}"
 
 APT_PACKAGES=(r-base-core r-cran-reticulate r-cran-testthat r-cran-ggplot2 r-cran-knitr

@@ -12,10 +12,7 @@
 # Usage: bash tools/test.sh [--no-setup]
 set -uo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-VENV_HOME="${WORKON_HOME:-$HOME/.virtualenvs}"
-R_VENV="$VENV_HOME/r-kerasclr"
-CURRENT_VENV="$VENV_HOME/kerasclr-current"
+source "$(dirname "${BASH_SOURCE[0]}")/paths.sh"
 LOGS="${KERASCLR_TEST_LOGS:-$ROOT/output/test-logs}"
 cd "$ROOT" || exit 1
 mkdir -p "$LOGS"
