@@ -38,7 +38,7 @@ install_apt() {
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq >/tmp/kerasclr-apt.log 2>&1 ||
     fail "apt-get update did not work (log: /tmp/kerasclr-apt.log)" "sudo apt-get update"
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
     "${missing[@]}" >>/tmp/kerasclr-apt.log 2>&1 ||
     fail "apt-get install did not work (log: /tmp/kerasclr-apt.log)" \
       "sudo apt-get install ${missing[*]}"
