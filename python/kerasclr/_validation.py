@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 import numbers
 
+import numpy as np
+
 
 def _is_number(value) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
@@ -70,3 +72,24 @@ def check_bounds(base_lr, max_lr, *, base_name="base_lr", max_name="max_lr"):
             f"and {max_name}={max_lr!r}."
         )
     return base_lr, max_lr
+
+
+def check_iterations(iterations, name="iterations"):
+    """Whole numbers >= 0 (a range, scalar or 1-d array) as a float64 vector."""
+    if isinstance(iterations, range):
+        return np.arange(iterations.start, iterations.stop, iterations.step,
+                         dtype=np.float64)
+    counters = np.asarray(iterations, dtype=np.float64)
+    if counters.ndim == 0:
+        counters = counters.reshape(1)
+    if counters.ndim != 1:
+        raise ValueError(
+            f"`{name}` must be one-dimensional, got shape {counters.shape}."
+        )
+    bad = ~np.isfinite(counters) | (counters < 0) | (counters != np.floor(counters))
+    if bad.any():
+        value = counters[np.flatnonzero(bad)[0]]
+        raise ValueError(
+            f"`{name}` must hold whole numbers >= 0, got {float(value)!r}."
+        )
+    return counters

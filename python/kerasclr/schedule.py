@@ -23,6 +23,7 @@ import numpy as np
 from kerasclr._validation import (
     check_bounds,
     check_choice,
+    check_iterations,
     check_number,
 )
 
@@ -183,26 +184,6 @@ def as_applied(lr: np.ndarray) -> np.ndarray:
     return np.asarray(lr, dtype=np.float32).astype(np.float64)
 
 
-def _as_counters(iterations) -> np.ndarray:
-    if isinstance(iterations, range):
-        return np.arange(iterations.start, iterations.stop, iterations.step,
-                         dtype=np.float64)
-    counters = np.asarray(iterations, dtype=np.float64)
-    if counters.ndim == 0:
-        counters = counters.reshape(1)
-    if counters.ndim != 1:
-        raise ValueError(
-            f"`iterations` must be one-dimensional, got shape {counters.shape}."
-        )
-    bad = ~np.isfinite(counters) | (counters < 0) | (counters != np.floor(counters))
-    if bad.any():
-        value = counters[np.flatnonzero(bad)[0]]
-        raise ValueError(
-            f"`iterations` must hold whole numbers >= 0, got {float(value)!r}."
-        )
-    return counters
-
-
 def clr_schedule(iterations, base_lr=0.001, max_lr=0.006, step_size=2000,
                  mode="triangular", gamma=1.0, scale_fn=None,
                  scale_mode="cycle", dtype="float32"):
@@ -231,7 +212,7 @@ def clr_schedule(iterations, base_lr=0.001, max_lr=0.006, step_size=2000,
     scale = ClrScale(mode=mode, gamma=gamma, scale_fn=scale_fn,
                      scale_mode=scale_mode)
     rounding = np.float32 if dtype == "float32" else None
-    return cyclic_lr(_as_counters(iterations), base_lr, max_lr, step_size, scale,
+    return cyclic_lr(check_iterations(iterations), base_lr, max_lr, step_size, scale,
                      rounding=rounding)
 
 

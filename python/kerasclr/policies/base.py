@@ -207,25 +207,6 @@ def _json_value(value):
     return value
 
 
-def as_counters(iterations, name="iterations"):
-    """Whole numbers >= 0 as a float64 vector (for the preview functions)."""
-    if isinstance(iterations, range):
-        return np.arange(iterations.start, iterations.stop, iterations.step,
-                         dtype=np.float64)
-    counters = np.asarray(iterations, dtype=np.float64)
-    if counters.ndim == 0:
-        counters = counters.reshape(1)
-    if counters.ndim != 1:
-        raise ValueError(
-            f"`{name}` must be one-dimensional, got shape {counters.shape}."
-        )
-    bad = ~np.isfinite(counters) | (counters < 0) | (counters != np.floor(counters))
-    if bad.any():
-        value = counters[np.flatnonzero(bad)[0]]
-        raise ValueError(f"`{name}` must hold whole numbers >= 0, got {value!r}.")
-    return counters
-
-
 def rounded(values, dtype):
     """float64 values, rounded to float32 first when ``dtype == "float32"``."""
     values = np.asarray(values, dtype=np.float64)

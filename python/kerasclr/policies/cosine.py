@@ -22,8 +22,8 @@ import math
 
 import numpy as np
 
-from kerasclr._validation import check_count, check_number
-from kerasclr.policies.base import PolicyCallback, as_counters
+from kerasclr._validation import check_count, check_iterations, check_number
+from kerasclr.policies.base import PolicyCallback
 
 _F = np.float32
 
@@ -83,7 +83,7 @@ def cosine_decay_schedule(iterations, initial_learning_rate, decay_steps,
     """
     args = _check_cosine(initial_learning_rate, decay_steps, alpha,
                          warmup_target, warmup_steps)
-    return _cosine_decay_f32(as_counters(iterations), *args)
+    return _cosine_decay_f32(check_iterations(iterations), *args)
 
 
 class CosineDecay(PolicyCallback):

@@ -20,8 +20,14 @@ import math
 
 import numpy as np
 
-from kerasclr._validation import check_bool, check_choice, check_count, check_number
-from kerasclr.policies.base import PolicyCallback, as_counters, rounded
+from kerasclr._validation import (
+    check_bool,
+    check_choice,
+    check_count,
+    check_iterations,
+    check_number,
+)
+from kerasclr.policies.base import PolicyCallback, rounded
 
 ANNEAL_STRATEGIES = ("cos", "linear")
 
@@ -132,7 +138,7 @@ def one_cycle_schedule(iterations, max_lr, total_steps, pct_start=0.3,
                             base_momentum, max_momentum)
     check_choice("what", what, ("lr", "momentum"))
     check_choice("dtype", dtype, ("float32", "float64"))
-    steps = as_counters(iterations)
+    steps = check_iterations(iterations)
     if steps.size and steps.max() >= args[1]:
         raise ValueError(
             f"`iterations` must be < total_steps = {args[1]}, got "

@@ -21,8 +21,8 @@ import math
 
 import numpy as np
 
-from kerasclr._validation import check_choice, check_count, check_number
-from kerasclr.policies.base import PolicyCallback, as_counters, rounded
+from kerasclr._validation import check_choice, check_count, check_iterations, check_number
+from kerasclr.policies.base import PolicyCallback, rounded
 
 
 def _check_sgdr(max_lr, min_lr, epochs_to_restart, mult_factor, lr_decay, lr_fac,
@@ -115,7 +115,7 @@ def sgdr_schedule(iterations, steps_per_epoch, max_lr=0.01, min_lr=0.0,
                        lr_fac, lr_reduction_epochs)
     steps_per_epoch = check_count("steps_per_epoch", steps_per_epoch, minimum=1)
     check_choice("dtype", dtype, ("float32", "float64"))
-    steps = as_counters(iterations)
+    steps = check_iterations(iterations)
     out = np.empty(steps.size, dtype=np.float64)
     if steps.size == 0:
         return out

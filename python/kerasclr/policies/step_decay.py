@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from kerasclr._validation import check_choice, check_count, check_number
-from kerasclr.policies.base import PolicyCallback, as_counters, rounded
+from kerasclr._validation import check_choice, check_count, check_iterations, check_number
+from kerasclr.policies.base import PolicyCallback, rounded
 
 
 def _check_step_decay(initial_lr, decay_factor, step_size):
@@ -45,7 +45,7 @@ def step_decay_schedule(epochs, initial_lr=0.01, decay_factor=0.5, step_size=10,
     """
     args = _check_step_decay(initial_lr, decay_factor, step_size)
     check_choice("dtype", dtype, ("float32", "float64"))
-    return rounded(_step_decay(as_counters(epochs, "epochs"), *args), dtype)
+    return rounded(_step_decay(check_iterations(epochs, "epochs"), *args), dtype)
 
 
 class StepDecay(PolicyCallback):
