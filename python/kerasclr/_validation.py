@@ -74,6 +74,22 @@ def check_bounds(base_lr, max_lr, *, base_name="base_lr", max_name="max_lr"):
     return base_lr, max_lr
 
 
+
+def check_momentum_bounds(base_momentum, max_momentum):
+    """Two momenta in (0, 1) with ``base_momentum <= max_momentum``."""
+    base_momentum = check_number("base_momentum", base_momentum, minimum=0.0,
+                                 maximum=1.0, min_inclusive=False,
+                                 max_inclusive=False)
+    max_momentum = check_number("max_momentum", max_momentum, minimum=0.0,
+                                maximum=1.0, min_inclusive=False,
+                                max_inclusive=False)
+    if base_momentum > max_momentum:
+        raise ValueError(
+            f"`max_momentum` must be >= `base_momentum`, got base_momentum="
+            f"{base_momentum!r} and max_momentum={max_momentum!r}."
+        )
+    return base_momentum, max_momentum
+
 def check_iterations(iterations, name="iterations"):
     """Whole numbers >= 0 (a range, scalar or 1-d array) as a float64 vector."""
     if isinstance(iterations, range):

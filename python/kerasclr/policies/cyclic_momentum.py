@@ -15,25 +15,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from kerasclr._validation import check_bool, check_number
+from kerasclr._validation import check_bool, check_momentum_bounds
 from kerasclr.history import EPOCH_FIXED_COLUMNS
 from kerasclr.policies.base import MomentumCycling
 from kerasclr.schedule import cyclic_lr
-
-
-def check_momentum_bounds(base_momentum, max_momentum):
-    base_momentum = check_number("base_momentum", base_momentum, minimum=0.0,
-                                 maximum=1.0, min_inclusive=False,
-                                 max_inclusive=False)
-    max_momentum = check_number("max_momentum", max_momentum, minimum=0.0,
-                                maximum=1.0, min_inclusive=False,
-                                max_inclusive=False)
-    if base_momentum > max_momentum:
-        raise ValueError(
-            f"`max_momentum` must be >= `base_momentum`, got base_momentum="
-            f"{base_momentum!r} and max_momentum={max_momentum!r}."
-        )
-    return base_momentum, max_momentum
 
 
 def clr_momentum(counters, base_momentum, max_momentum, step_size, scale):

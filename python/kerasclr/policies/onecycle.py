@@ -25,6 +25,7 @@ from kerasclr._validation import (
     check_choice,
     check_count,
     check_iterations,
+    check_momentum_bounds,
     check_number,
 )
 from kerasclr.policies.base import PolicyCallback, rounded
@@ -50,17 +51,7 @@ def _check_one_cycle(max_lr, total_steps, pct_start, anneal_strategy, div_factor
     final_div_factor = check_number("final_div_factor", final_div_factor,
                                     minimum=0.0, min_inclusive=False)
     three_phase = check_bool("three_phase", three_phase)
-    base_momentum = check_number("base_momentum", base_momentum, minimum=0.0,
-                                 maximum=1.0, min_inclusive=False,
-                                 max_inclusive=False)
-    max_momentum = check_number("max_momentum", max_momentum, minimum=0.0,
-                                maximum=1.0, min_inclusive=False,
-                                max_inclusive=False)
-    if base_momentum > max_momentum:
-        raise ValueError(
-            f"`max_momentum` must be >= `base_momentum`, got base_momentum="
-            f"{base_momentum!r} and max_momentum={max_momentum!r}."
-        )
+    base_momentum, max_momentum = check_momentum_bounds(base_momentum, max_momentum)
     ends = _phase_ends(total_steps, pct_start, three_phase)
     starts = [0.0] + ends[:-1]
     for start, end in zip(starts, ends):
