@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 
 import numpy as np
@@ -13,12 +12,12 @@ from kerasclr._validation import (
     check_count,
     check_number,
 )
-from kerasclr.engine import TableDrivenCallback
+from kerasclr.engine import StateFile, TableDrivenCallback
 from kerasclr.policies.cyclic_momentum import ClrMomentum
 from kerasclr.schedule import ClrScale, check_step_size, cyclic_lr
 
 
-class CyclicLR(ClrMomentum, TableDrivenCallback):
+class CyclicLR(ClrMomentum, StateFile, TableDrivenCallback):
     """Cyclical learning rate (Smith, arXiv:1506.01186) as a Keras callback.
 
     The learning rate cycles between ``base_lr`` and ``max_lr`` with a
@@ -291,17 +290,6 @@ class CyclicLR(ClrMomentum, TableDrivenCallback):
         self.cooldown_counter = int(state["cooldown_counter"])
         self._val_loss_seen = bool(state["val_loss_seen"])
         self._set_engine_state(state)
-
-    def save(self, path):
-        """Write `get_state()` as JSON to ``path``."""
-        with open(path, "w", encoding="utf-8") as handle:
-            json.dump(self.get_state(), handle)
-
-    def load(self, path):
-        """Restore the state written by `save`."""
-        with open(path, encoding="utf-8") as handle:
-            self.set_state(json.load(handle))
-        return self
 
     def __repr__(self):
         return (f"<CyclicLR {self.mode} base_lr={self.base_lr:g} "

@@ -22,6 +22,8 @@ Subclasses describe the policy with four methods:
 
 from __future__ import annotations
 
+import json
+
 import keras
 import numpy as np
 
@@ -30,6 +32,24 @@ from kerasclr.lr_table import StepTableSchedule, unwrap_optimizer
 
 MIN_CAPACITY = 64
 UNKNOWN_EPOCH_CAPACITY = 1024
+
+
+class StateFile:
+    """`save` / `load` for callbacks with `get_state` / `set_state`.
+
+    A mixin, not part of `TableDrivenCallback`: `LRFinder` has no state dict.
+    """
+
+    def save(self, path):
+        """Write `get_state()` as JSON to ``path``."""
+        with open(path, "w", encoding="utf-8") as handle:
+            json.dump(self.get_state(), handle)
+
+    def load(self, path):
+        """Restore the state written by `save`; returns the callback."""
+        with open(path, encoding="utf-8") as handle:
+            self.set_state(json.load(handle))
+        return self
 
 
 class TableDrivenCallback(keras.callbacks.Callback):

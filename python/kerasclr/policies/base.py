@@ -22,7 +22,7 @@ import math
 
 import numpy as np
 
-from kerasclr.engine import TableDrivenCallback
+from kerasclr.engine import StateFile, TableDrivenCallback
 from kerasclr.policies.momentum import MomentumTable
 
 EPOCH_COLUMNS = ("epoch", "base_lr", "max_lr", "lr")
@@ -103,7 +103,7 @@ def _is_replay_model(model):
     return isinstance(model, _ReplayModel)
 
 
-class PolicyCallback(MomentumCycling, TableDrivenCallback):
+class PolicyCallback(MomentumCycling, StateFile, TableDrivenCallback):
     """Base class of OneCycle, SGDR, StepDecay and CosineDecay."""
 
     policy_name = None
@@ -178,17 +178,6 @@ class PolicyCallback(MomentumCycling, TableDrivenCallback):
             )
         self._set_policy_state(state)
         self._set_engine_state(state)
-
-    def save(self, path):
-        """Write `get_state()` as JSON to ``path``."""
-        with open(path, "w", encoding="utf-8") as handle:
-            json.dump(self.get_state(), handle)
-
-    def load(self, path):
-        """Restore the state written by `save`; returns the callback."""
-        with open(path, encoding="utf-8") as handle:
-            self.set_state(json.load(handle))
-        return self
 
     def __repr__(self):
         try:
