@@ -130,20 +130,9 @@ class StepTableSchedule(keras.optimizers.schedules.LearningRateSchedule):
         Returns the float32-rounded values as float64, exactly the rates the
         optimizer will apply.
         """
-        values = np.asarray(values, dtype=np.float32)
-        if values.ndim != 1 or not 1 <= values.size <= self.capacity:
-            raise ValueError(
-                f"A table fill needs 1 to {self.capacity} values, got "
-                f"{values.size}."
-            )
-        padded = np.empty(self.capacity, dtype=np.float32)
-        padded[: values.size] = values
-        padded[values.size:] = values[-1]
-        self.table.assign(padded)
-        self.start.assign(int(start))
+        rates = fill_step_table(self, start, values, "table fill")
         self._host_start = int(start)
-        self._last_values = padded.astype(np.float64)
-        return padded[: values.size].astype(np.float64)
+        return rates
 
     # -- in the train step ---------------------------------------------------
     def __call__(self, step):
@@ -230,3 +219,28 @@ def _install_load_hook():
 
 
 _install_load_hook()
+
+
+def fill_step_table(holder, start, values, what, *, flatten=False):
+    """Write ``values`` into ``holder.table`` from step ``start`` (host call).
+
+    ``holder`` has ``table``, ``start`` (variables) and ``capacity``; the
+    values are rounded to float32 and the last one pads the table (the
+    in-graph lookup clips to it). ``what`` names the table in the error
+    ("table fill"); ``flatten`` accepts values of any shape. Sets
+    ``holder._last_values`` and returns the written values as float64.
+    """
+    values = np.asarray(values, dtype=np.float32)
+    if flatten:
+        values = values.reshape(-1)
+    if values.ndim != 1 or not 1 <= values.size <= holder.capacity:
+        raise ValueError(
+            f"A {what} needs 1 to {holder.capacity} values, got {values.size}."
+        )
+    padded = np.empty(holder.capacity, dtype=np.float32)
+    padded[: values.size] = values
+    padded[values.size:] = values[-1]
+    holder.table.assign(padded)
+    holder.start.assign(int(start))
+    holder._last_values = padded.astype(np.float64)
+    return padded[: values.size].astype(np.float64)

@@ -30,7 +30,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from kerasclr.lr_table import unwrap_optimizer
+from kerasclr.lr_table import fill_step_table, unwrap_optimizer
 
 TABLE_NAME = "kerasclr_momentum_table"
 START_NAME = "kerasclr_momentum_table_start"
@@ -263,19 +263,8 @@ class MomentumTable:
 
         Returns the float32-rounded values as float64.
         """
-        values = np.asarray(values, dtype=np.float32).reshape(-1)
-        if not 1 <= values.size <= self.capacity:
-            raise ValueError(
-                f"A momentum table fill needs 1 to {self.capacity} values, got "
-                f"{values.size}."
-            )
-        padded = np.empty(self.capacity, dtype=np.float32)
-        padded[: values.size] = values
-        padded[values.size:] = values[-1]
-        self.table.assign(padded)
-        self.start.assign(int(start))
-        self._last_values = padded.astype(np.float64)
-        return padded[: values.size].astype(np.float64)
+        return fill_step_table(self, start, values, "momentum table fill",
+                               flatten=True)
 
     def lookup(self, step):
         """The table entry of optimizer ``step`` (a tensor; in-graph)."""
