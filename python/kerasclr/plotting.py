@@ -55,15 +55,29 @@ def plot_clr_history(clr, granularity="epoch", trans_y_axis="identity", ax=None)
 
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 4))
-    ax.plot(data["x"], data["max_lr"], color="#d62728", linestyle="--",
-            linewidth=1, label="max_lr")
-    ax.plot(data["x"], data["lr"], color="#1f77b4", linewidth=1.5, label="lr")
-    ax.plot(data["x"], data["base_lr"], color="#2ca02c", linestyle="--",
-            linewidth=1, label="base_lr")
-    if trans_y_axis == "log10":
-        ax.set_yscale("log")
-    ax.set_xlabel(granularity)
-    ax.set_ylabel("learning rate" + (" (log10 scale)" if trans_y_axis == "log10" else ""))
+    draw_lr_lines(ax, data, granularity, trans_y_axis, show_bounds=True)
     ax.set_title(f"Learning rate by {granularity}")
     ax.legend(loc="best")
     return ax
+
+
+def draw_lr_lines(ax, data, granularity, trans_y_axis, show_bounds):
+    """Draw lr (and the dashed max_lr / base_lr bounds) and label the axes.
+
+    Shared by `plot_clr_history` and `plot_lr_history`; returns the lines.
+    """
+    lines = []
+    if show_bounds:
+        lines += ax.plot(data["x"], data["max_lr"], color="#d62728",
+                         linestyle="--", linewidth=1, label="max_lr")
+    lines += ax.plot(data["x"], data["lr"], color="#1f77b4", linewidth=1.5,
+                     label="lr")
+    if show_bounds:
+        lines += ax.plot(data["x"], data["base_lr"], color="#2ca02c",
+                         linestyle="--", linewidth=1, label="base_lr")
+    if trans_y_axis == "log10":
+        ax.set_yscale("log")
+    ax.set_xlabel(granularity)
+    ax.set_ylabel("learning rate" + (" (log10 scale)" if trans_y_axis == "log10"
+                                     else ""))
+    return lines

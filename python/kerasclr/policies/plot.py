@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from kerasclr._validation import check_bool, check_choice
-
-GRANULARITIES = ("epoch", "iteration")
-Y_TRANSFORMS = ("identity", "log10")
+from kerasclr.plotting import GRANULARITIES, Y_TRANSFORMS, draw_lr_lines
 
 
 def _policy_name(callback):
@@ -72,20 +70,7 @@ def plot_lr_history(callback, granularity="epoch", trans_y_axis="identity",
 
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 4))
-    handles = []
-    if show_bounds:
-        handles += ax.plot(data["x"], data["max_lr"], color="#d62728",
-                           linestyle="--", linewidth=1, label="max_lr")
-    handles += ax.plot(data["x"], data["lr"], color="#1f77b4", linewidth=1.5,
-                       label="lr")
-    if show_bounds:
-        handles += ax.plot(data["x"], data["base_lr"], color="#2ca02c",
-                           linestyle="--", linewidth=1, label="base_lr")
-    if trans_y_axis == "log10":
-        ax.set_yscale("log")
-    ax.set_xlabel(granularity)
-    ax.set_ylabel("learning rate" + (" (log10 scale)" if trans_y_axis == "log10"
-                                     else ""))
+    handles = draw_lr_lines(ax, data, granularity, trans_y_axis, show_bounds)
     ax.set_title(f"{_policy_name(callback)}: learning rate by {granularity}")
     if "momentum" in data.columns:
         right = ax.twinx()
