@@ -88,16 +88,7 @@ lr_plot_ggplot <- function(data, xlab, trans_y_axis = "identity", title = NULL) 
                stringsAsFactors = FALSE)
   }))
   long$series <- factor(long$series, levels = series$name)
-  colours <- stats::setNames(series$colour, series$name)
-  linetypes <- stats::setNames(series$linetype, series$name)
-  plot <- ggplot2::ggplot(
-    long,
-    ggplot2::aes(x = .data$x, y = .data$value, colour = .data$series,
-                 linetype = .data$series)
-  ) +
-    ggplot2::geom_line() +
-    ggplot2::scale_colour_manual(values = colours, name = NULL) +
-    ggplot2::scale_linetype_manual(values = linetypes, name = NULL) +
+  plot <- lr_series_ggplot(long, series) +
     ggplot2::scale_y_continuous(trans = trans_y_axis) +
     ggplot2::labs(
       x = xlab,
@@ -110,9 +101,31 @@ lr_plot_ggplot <- function(data, xlab, trans_y_axis = "identity", title = NULL) 
   plot
 }
 
+# Lines of `long` (columns x, value, series) coloured and dashed as in
+# `series` (rows of lr_plot_series(), possibly with momentum).
+lr_series_ggplot <- function(long, series) {
+  ggplot2::ggplot(
+    long,
+    ggplot2::aes(x = .data$x, y = .data$value, colour = .data$series,
+                 linetype = .data$series)
+  ) +
+    ggplot2::geom_line() +
+    ggplot2::scale_colour_manual(values = stats::setNames(series$colour, series$name),
+                                 name = NULL) +
+    ggplot2::scale_linetype_manual(values = stats::setNames(series$linetype,
+                                                            series$name),
+                                   name = NULL)
+}
+
 lr_plot_base <- function(data, xlab, trans_y_axis = "identity", title = NULL) {
-  series <- lr_plot_series()
-  ylim <- range(c(data$lr, data$base_lr, data$max_lr), na.rm = TRUE)
+  lr_panel_base(data, lr_plot_series(), xlab, trans_y_axis, title)
+  invisible(data)
+}
+
+# The learning-rate panel of the base-graphics plots: `series` (rows of
+# lr_plot_series()) drawn against data$x, with its legend.
+lr_panel_base <- function(data, series, xlab, trans_y_axis, title) {
+  ylim <- range(unlist(data[series$name]), na.rm = TRUE)
   log <- if (trans_y_axis == "log10") "y" else ""
   if (log == "y" && ylim[1] <= 0) {
     stop("`trans_y_axis = \"log10\"` needs learning rates > 0; the smallest is ",
@@ -128,7 +141,7 @@ lr_plot_base <- function(data, xlab, trans_y_axis = "identity", title = NULL) {
   }
   graphics::legend("topright", legend = series$name, col = series$colour,
                    lty = series$linetype, bty = "n", cex = 0.8)
-  invisible(data)
+  type
 }
 
 utils::globalVariables(".data")

@@ -487,17 +487,7 @@ policy_plot_ggplot <- function(data, xlab, trans_y_axis, show_bounds, title) {
   }))
   long$series <- factor(long$series, levels = series$name)
   long$panel <- factor(long$panel, levels = c(lr_label, "momentum"))
-  plot <- ggplot2::ggplot(
-    long,
-    ggplot2::aes(x = .data$x, y = .data$value, colour = .data$series,
-                 linetype = .data$series)
-  ) +
-    ggplot2::geom_line() +
-    ggplot2::scale_colour_manual(values = stats::setNames(series$colour, series$name),
-                                 name = NULL) +
-    ggplot2::scale_linetype_manual(values = stats::setNames(series$linetype,
-                                                            series$name),
-                                   name = NULL) +
+  plot <- lr_series_ggplot(long, series) +
     ggplot2::labs(x = xlab, y = if (has_momentum) NULL else lr_label, title = title)
   if (has_momentum) {
     plot <- plot + ggplot2::facet_wrap(ggplot2::vars(.data$panel), ncol = 1,
@@ -519,22 +509,7 @@ policy_plot_base <- function(data, xlab, trans_y_axis, show_bounds, title) {
     old <- graphics::par(mfrow = c(2, 1), mar = c(4, 4, 2, 1))
     on.exit(graphics::par(old), add = TRUE)
   }
-  ylim <- range(unlist(data[lr_series$name]), na.rm = TRUE)
-  log <- if (trans_y_axis == "log10") "y" else ""
-  if (log == "y" && ylim[1] <= 0) {
-    stop("`trans_y_axis = \"log10\"` needs learning rates > 0; the smallest is ",
-         describe_value(ylim[1]), ".", call. = FALSE)
-  }
-  type <- if (xlab == "epoch" || nrow(data) == 1L) "o" else "l"
-  graphics::plot(data$x, data$lr, type = "n", ylim = ylim, log = log, xlab = xlab,
-                 ylab = if (log == "y") "learning rate (log10 scale)" else
-                   "learning rate", main = title)
-  for (i in seq_len(nrow(lr_series))) {
-    graphics::lines(data$x, data[[lr_series$name[i]]], col = lr_series$colour[i],
-                    lty = lr_series$linetype[i], type = type, pch = 20, cex = 0.6)
-  }
-  graphics::legend("topright", legend = lr_series$name, col = lr_series$colour,
-                   lty = lr_series$linetype, bty = "n", cex = 0.8)
+  type <- lr_panel_base(data, lr_series, xlab, trans_y_axis, title)
   if (has_momentum) {
     graphics::plot(data$x, data$momentum, type = type, pch = 20, cex = 0.6,
                    col = "#ff7f0e", lty = "dotted", xlab = xlab, ylab = "momentum",
