@@ -67,6 +67,21 @@ def test_one_cycle_hand_computed():
     assert three_m[[0, 2, 4, 9]] == pytest.approx([0.95, 0.85, 0.95, 0.95])
 
 
+def torch_lr_and_momentum(torch, steps, make_scheduler):
+    """The lr and momentum PyTorch's SGD (momentum 0.9) uses at each step
+    under the scheduler ``make_scheduler(optimizer)``."""
+    param = torch.nn.Parameter(torch.zeros(1))
+    opt = torch.optim.SGD([param], lr=0.1, momentum=0.9)
+    sched = make_scheduler(opt)
+    lrs, moms = [], []
+    for _ in range(steps):
+        lrs.append(opt.param_groups[0]["lr"])
+        moms.append(opt.param_groups[0]["momentum"])
+        opt.step()
+        sched.step()
+    return lrs, moms
+
+
 @pytest.mark.parametrize("options", [
     dict(),
     dict(anneal_strategy="linear"),
@@ -76,16 +91,10 @@ def test_one_cycle_hand_computed():
 def test_one_cycle_equals_pytorch(options):
     torch = pytest.importorskip("torch")
     total = 57
-    param = torch.nn.Parameter(torch.zeros(1))
-    opt = torch.optim.SGD([param], lr=0.1, momentum=0.9)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.3, total_steps=total,
-                                                **options)
-    lrs, moms = [], []
-    for _ in range(total):
-        lrs.append(opt.param_groups[0]["lr"])
-        moms.append(opt.param_groups[0]["momentum"])
-        opt.step()
-        sched.step()
+    lrs, moms = torch_lr_and_momentum(
+        torch, total,
+        lambda opt: torch.optim.lr_scheduler.OneCycleLR(
+            opt, max_lr=0.3, total_steps=total, **options))
     ours = one_cycle_schedule(range(total), max_lr=0.3, total_steps=total,
                               dtype="float64", **options)
     ours_m = one_cycle_schedule(range(total), max_lr=0.3, total_steps=total,
@@ -340,17 +349,11 @@ def test_momentum_needs_an_optimizer_with_momentum():
 def test_cyclic_momentum_equals_pytorch(mode):
     torch = pytest.importorskip("torch")
     steps, step_size = 45, 4
-    param = torch.nn.Parameter(torch.zeros(1))
-    opt = torch.optim.SGD([param], lr=0.1, momentum=0.9)
-    sched = torch.optim.lr_scheduler.CyclicLR(
-        opt, base_lr=0.001, max_lr=0.006, step_size_up=step_size, mode=mode,
-        gamma=0.97, cycle_momentum=True, base_momentum=0.8, max_momentum=0.9)
-    lrs, moms = [], []
-    for _ in range(steps):
-        lrs.append(opt.param_groups[0]["lr"])
-        moms.append(opt.param_groups[0]["momentum"])
-        opt.step()
-        sched.step()
+    lrs, moms = torch_lr_and_momentum(
+        torch, steps,
+        lambda opt: torch.optim.lr_scheduler.CyclicLR(
+            opt, base_lr=0.001, max_lr=0.006, step_size_up=step_size, mode=mode,
+            gamma=0.97, cycle_momentum=True, base_momentum=0.8, max_momentum=0.9))
     clr = kerasclr.CyclicLR(step_size=step_size, mode=mode, gamma=0.97, verbose=0,
                             cycle_momentum=True)
     replay_epochs(clr, 9, epochs=5)
