@@ -30,11 +30,11 @@ plot_clr_history <- function(callback, granularity = c("epoch", "iteration"),
                              backend = c("ggplot2", "base"),
                              trans_y_axis = "identity") {
   check_callback(callback, "callback")
-  granularity <- if (missing(granularity)) "epoch" else
-    check_choice(granularity, c("epoch", "iteration"), "granularity")
-  backend <- if (missing(backend)) "ggplot2" else
-    check_choice(backend, c("ggplot2", "base"), "backend")
-  trans_y_axis <- check_choice(trans_y_axis, c("identity", "log10"), "trans_y_axis")
+  choices <- check_plot_choices(granularity, missing(granularity), backend,
+                                missing(backend), trans_y_axis)
+  granularity <- choices$granularity
+  backend <- choices$backend
+  trans_y_axis <- choices$trans_y_axis
   if (backend == "ggplot2") {
     require_ggplot2()
   }
@@ -55,6 +55,20 @@ clr_plot_frame <- function(callback, granularity, call = sys.call(-1)) {
     error = function(e) stop(simpleError(clean_py_message(conditionMessage(e)), call))
   )
   py_frame_to_r(frame)
+}
+
+# The choices every history plot takes (`granularity` and `backend` default
+# to their first value when missing); errors name the plotting function.
+check_plot_choices <- function(granularity, granularity_missing, backend,
+                               backend_missing, trans_y_axis, call = sys.call(-1)) {
+  list(
+    granularity = if (granularity_missing) "epoch" else
+      check_choice(granularity, c("epoch", "iteration"), "granularity", call = call),
+    backend = if (backend_missing) "ggplot2" else
+      check_choice(backend, c("ggplot2", "base"), "backend", call = call),
+    trans_y_axis = check_choice(trans_y_axis, c("identity", "log10"), "trans_y_axis",
+                                call = call)
+  )
 }
 
 ggplot2_installed <- function() requireNamespace("ggplot2", quietly = TRUE)

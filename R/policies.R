@@ -306,11 +306,11 @@ plot_lr_history <- function(callback, granularity = c("epoch", "iteration"),
                             trans_y_axis = "identity", show_bounds = NULL) {
   call <- sys.call()
   check_callback(callback, "callback")
-  granularity <- if (missing(granularity)) "epoch" else
-    check_choice(granularity, c("epoch", "iteration"), "granularity")
-  backend <- if (missing(backend)) "ggplot2" else
-    check_choice(backend, c("ggplot2", "base"), "backend")
-  trans_y_axis <- check_choice(trans_y_axis, c("identity", "log10"), "trans_y_axis")
+  choices <- check_plot_choices(granularity, missing(granularity), backend,
+                                missing(backend), trans_y_axis)
+  granularity <- choices$granularity
+  backend <- choices$backend
+  trans_y_axis <- choices$trans_y_axis
   policy <- policy_name(callback)
   if (is.null(show_bounds)) {
     show_bounds <- identical(policy, "CyclicLR")
