@@ -23,6 +23,7 @@ Subclasses describe the policy with four methods:
 from __future__ import annotations
 
 import json
+import threading
 
 import keras
 import numpy as np
@@ -78,6 +79,7 @@ class TableDrivenCallback(keras.callbacks.Callback):
         self._epochs_need_refills = False
         self._epoch_first_step = 0
         self._batches_seen = 0
+        self._batches_seen_lock = threading.Lock()
         self._epoch_snapshot = (None, 0, 0)
         self._steps_per_execution = 1
 
@@ -164,7 +166,10 @@ class TableDrivenCallback(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         if self._epochs_need_refills:
-            self._batches_seen = int(batch) + 1
+            # Keras may run batch-end hooks on a pool of threads (async
+            # dispatch), so they can finish out of order: keep the largest.
+            with self._batches_seen_lock:
+                self._batches_seen = max(self._batches_seen, int(batch) + 1)
 
     def on_epoch_end(self, epoch, logs=None):
         step = self._read_optimizer_step()
