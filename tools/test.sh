@@ -26,6 +26,12 @@ passed=0
 failed=0
 failures=()
 
+# The closing lines of a runner: pytest's, testthat's, R CMD check's, ruff's.
+summary() {
+  grep -E '(passed|failed|skipped).* in [0-9.]+s|^\[ FAIL [0-9]+ \||^Status: |^All checks passed|^Found [0-9]+ error' "$1" ||
+    tail -n 3 "$1"
+}
+
 # run_suite NAME COMMAND...: run one runner, keep its log, print its summary.
 run_suite() {
   local name="$1"
@@ -34,7 +40,7 @@ run_suite() {
   printf '\n\033[1m== %s\033[0m\n' "$name"
   if "$@" >"$log" 2>&1; then
     passed=$((passed + 1))
-    tail -n 3 "$log"
+    summary "$log"
     printf '   %s: ok in %ds (log: %s)\n' "$name" $((SECONDS - start)) "$log"
   else
     failed=$((failed + 1))
