@@ -16,19 +16,28 @@ def clr_plot_data(clr, granularity="epoch"):
     ``clr.history_epoch``. Columns: x, lr, base_lr, max_lr. Both the Python
     and the R plots draw exactly these numbers.
     """
+    return history_plot_frame(
+        clr, granularity,
+        not_a_callback=f"`clr` must be a kerasclr callback, got {type(clr).__name__}.",
+        no_history=("`clr` has no history yet: train a model with it first "
+                    "(pass it to `fit(callbacks=[...])`)."),
+    )
+
+
+def history_plot_frame(callback, granularity, not_a_callback, no_history,
+                       optional_columns=()):
+    """Columns x, lr, base_lr, max_lr (+ ``optional_columns`` present) of a
+    callback's history by ``granularity``; the two messages are the errors
+    for a non-callback and for an empty history. Shared by every plot."""
     check_choice("granularity", granularity, GRANULARITIES)
-    if not hasattr(clr, "history_epoch"):
-        raise TypeError(
-            f"`clr` must be a kerasclr callback, got {type(clr).__name__}."
-        )
-    table = clr.history if granularity == "iteration" else clr.history_epoch
+    if not hasattr(callback, "history_epoch"):
+        raise TypeError(not_a_callback)
+    table = callback.history if granularity == "iteration" else callback.history_epoch
     if len(table) == 0:
-        raise ValueError(
-            "`clr` has no history yet: train a model with it first "
-            "(pass it to `fit(callbacks=[...])`)."
-        )
-    frame = table[[granularity, "lr", "base_lr", "max_lr"]].rename(
-        columns={granularity: "x"})
+        raise ValueError(no_history)
+    columns = [granularity, "lr", "base_lr", "max_lr"]
+    columns += [name for name in optional_columns if name in table.columns]
+    frame = table[columns].rename(columns={granularity: "x"})
     return frame.reset_index(drop=True)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kerasclr._validation import check_bool, check_choice
-from kerasclr.plotting import GRANULARITIES, Y_TRANSFORMS, draw_lr_lines
+from kerasclr.plotting import Y_TRANSFORMS, draw_lr_lines, history_plot_frame
 
 
 def _policy_name(callback):
@@ -21,23 +21,15 @@ def lr_plot_data(callback, granularity="epoch"):
         granularity: "epoch" (one point per epoch: the rate of the next
             batch) or "iteration" (one point per batch).
     """
-    check_choice("granularity", granularity, GRANULARITIES)
-    if not hasattr(callback, "history_epoch"):
-        raise TypeError(
+    return history_plot_frame(
+        callback, granularity,
+        not_a_callback=(
             "`callback` must be a kerasclr policy callback (CyclicLR, OneCycle, "
-            f"SGDR, StepDecay, CosineDecay), got {type(callback).__name__}."
-        )
-    table = callback.history if granularity == "iteration" else callback.history_epoch
-    if len(table) == 0:
-        raise ValueError(
-            f"This {_policy_name(callback)} has no history yet: train a model "
-            "with it first (pass it to `fit(callbacks=[...])`)."
-        )
-    columns = [granularity, "lr", "base_lr", "max_lr"]
-    if "momentum" in table.columns:
-        columns.append("momentum")
-    frame = table[columns].rename(columns={granularity: "x"})
-    return frame.reset_index(drop=True)
+            f"SGDR, StepDecay, CosineDecay), got {type(callback).__name__}."),
+        no_history=(f"This {_policy_name(callback)} has no history yet: train a model "
+                    "with it first (pass it to `fit(callbacks=[...])`)."),
+        optional_columns=("momentum",),
+    )
 
 
 def plot_lr_history(callback, granularity="epoch", trans_y_axis="identity",
