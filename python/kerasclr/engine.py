@@ -310,10 +310,8 @@ class TableDrivenCallback(keras.callbacks.Callback):
         if not self._epoch_open or self._schedule is None:
             return
         self._commit_until(self._read_optimizer_step())
-        self._window_rates = self._schedule.fill(
-            self._committed_step, self._next_rates(self._schedule.capacity))
-        self._window_first_step = self._committed_step
-        self._refill_in_batches = True
+        self._refill_in_batches = True  # the new window may end mid-epoch
+        self._fill_window()
 
     # -- state -----------------------------------------------------------------
     def _engine_state(self):

@@ -70,11 +70,6 @@ class MomentumCycling:
         super()._fill_window()
         self._fill_momentum(self._window_rates.size)
 
-    def _rewrite_window_now(self):
-        super()._rewrite_window_now()
-        if self._epoch_open and self._schedule is not None:
-            self._fill_momentum(self._window_rates.size)
-
     def _fill_momentum(self, n):
         if not self.cycle_momentum:
             return
