@@ -109,11 +109,8 @@ new_callback_cyclical_learning_rate <- function(base_lr = 0.001,
   }
   args$verbose <- as.integer(check_count(verbose, "verbose"))
   if (check_flag(cycle_momentum, "cycle_momentum")) {
-    args$cycle_momentum <- TRUE
-    args$base_momentum <- check_number(base_momentum, "base_momentum", min = 0, max = 1,
-                                       min_inclusive = FALSE, max_inclusive = FALSE)
-    args$max_momentum <- check_number(max_momentum, "max_momentum", min = 0, max = 1,
-                                      min_inclusive = FALSE, max_inclusive = FALSE)
+    args <- c(args, cycle_momentum = TRUE,
+              check_momentum_bounds(base_momentum, max_momentum, call = sys.call()))
   }
   core <- py_core()
   callback <- py_call(do.call(core$CyclicLR, args))

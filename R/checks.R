@@ -124,3 +124,15 @@ check_callback <- function(x, name = deparse(substitute(x)), call = sys.call(-1)
   }
   x
 }
+
+# The two momentum bounds of a momentum-cycling policy, each in (0, 1).
+check_momentum_bounds <- function(base_momentum, max_momentum, call = sys.call(-1)) {
+  list(
+    base_momentum = check_number(base_momentum, "base_momentum", min = 0, max = 1,
+                                 min_inclusive = FALSE, max_inclusive = FALSE,
+                                 call = call),
+    max_momentum = check_number(max_momentum, "max_momentum", min = 0, max = 1,
+                                min_inclusive = FALSE, max_inclusive = FALSE,
+                                call = call)
+  )
+}

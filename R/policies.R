@@ -353,7 +353,7 @@ policy_name <- function(callback) {
 one_cycle_args <- function(max_lr, total_steps, pct_start, anneal_strategy, div_factor,
                            final_div_factor, three_phase, base_momentum, max_momentum,
                            call = sys.call(-1)) {
-  list(
+  c(list(
     max_lr = check_number(max_lr, "max_lr", min = 0, min_inclusive = FALSE,
                           call = call),
     total_steps = null_or(total_steps, function(x)
@@ -367,14 +367,8 @@ one_cycle_args <- function(max_lr, total_steps, pct_start, anneal_strategy, div_
                               min_inclusive = FALSE, call = call),
     final_div_factor = check_number(final_div_factor, "final_div_factor", min = 0,
                                     min_inclusive = FALSE, call = call),
-    three_phase = check_flag(three_phase, "three_phase", call = call),
-    base_momentum = check_number(base_momentum, "base_momentum", min = 0, max = 1,
-                                 min_inclusive = FALSE, max_inclusive = FALSE,
-                                 call = call),
-    max_momentum = check_number(max_momentum, "max_momentum", min = 0, max = 1,
-                                min_inclusive = FALSE, max_inclusive = FALSE,
-                                call = call)
-  )
+    three_phase = check_flag(three_phase, "three_phase", call = call)
+  ), check_momentum_bounds(base_momentum, max_momentum, call = call))
 }
 
 sgdr_args <- function(max_lr, min_lr, epochs_to_restart, mult_factor, lr_decay, lr_fac,
