@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kerasclr._validation import check_number
+from kerasclr.arguments import check_number
 
 SCHEDULE_COLUMNS = ("iteration", "epoch", "lr", "base_lr", "max_lr")
 KEY_COLUMNS = ("iteration", "epoch")

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from kerasclr._validation import (
+from kerasclr.arguments import (
     check_bool,
     check_bounds,
     check_count,

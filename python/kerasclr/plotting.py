@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kerasclr._validation import check_choice
+from kerasclr.arguments import check_choice
 
 GRANULARITIES = ("epoch", "iteration")
 Y_TRANSFORMS = ("identity", "log10")

@@ -15,7 +15,7 @@ import warnings
 import keras
 import numpy as np
 
-from kerasclr._validation import (
+from kerasclr.arguments import (
     check_bool,
     check_choice,
     check_count,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import keras
 
-from kerasclr._validation import check_count
+from kerasclr.arguments import check_count
 
 
 class _ReplayModel:

@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from kerasclr._validation import (
+from kerasclr.arguments import (
     check_bounds,
     check_choice,
     check_iterations,

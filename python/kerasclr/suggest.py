@@ -41,7 +41,7 @@ import math
 
 import numpy as np
 
-from kerasclr._validation import check_choice, check_count, check_number
+from kerasclr.arguments import check_choice, check_count, check_number
 from kerasclr.schedule import ClrScale, cyclic_lr
 
 SWEEPS = ("exponential", "linear")

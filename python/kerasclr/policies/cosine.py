@@ -22,7 +22,7 @@ import math
 
 import numpy as np
 
-from kerasclr._validation import check_count, check_iterations, check_number
+from kerasclr.arguments import check_count, check_iterations, check_number
 from kerasclr.policies.base import PolicyCallback
 
 _F = np.float32

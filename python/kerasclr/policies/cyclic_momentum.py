@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kerasclr._validation import check_bool, check_momentum_bounds
+from kerasclr.arguments import check_bool, check_momentum_bounds
 from kerasclr.history import EPOCH_FIXED_COLUMNS
 from kerasclr.policies.base import MomentumCycling
 from kerasclr.schedule import cyclic_lr

@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from kerasclr._validation import (
+from kerasclr.arguments import (
     check_bool,
     check_choice,
     check_count,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kerasclr._validation import check_bool, check_choice
+from kerasclr.arguments import check_bool, check_choice
 from kerasclr.plotting import Y_TRANSFORMS, draw_lr_lines, history_plot_frame
 
 

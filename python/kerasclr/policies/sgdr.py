@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-from kerasclr._validation import check_choice, check_count, check_iterations, check_number
+from kerasclr.arguments import check_choice, check_count, check_iterations, check_number
 from kerasclr.policies.base import PolicyCallback, rounded
 
 
@@ -46,14 +46,13 @@ def _check_sgdr(max_lr, min_lr, epochs_to_restart, mult_factor, lr_decay, lr_fac
     if isinstance(lr_reduction_epochs, (int, float)) and not isinstance(
             lr_reduction_epochs, bool):
         lr_reduction_epochs = (lr_reduction_epochs,)
-    try:
-        epochs = tuple(check_count("lr_reduction_epochs", e, minimum=1)
-                       for e in lr_reduction_epochs)
-    except TypeError:
+    if not isinstance(lr_reduction_epochs, (list, tuple, range, np.ndarray)):
         raise TypeError(
             "`lr_reduction_epochs` must be a sequence of whole numbers >= 1 "
             f"(1-based epochs), got {lr_reduction_epochs!r}."
-        ) from None
+        )
+    epochs = tuple(check_count("lr_reduction_epochs", e, minimum=1)
+                   for e in lr_reduction_epochs)
     return (max_lr, min_lr, epochs_to_restart, mult_factor, lr_decay, lr_fac,
             tuple(sorted(set(epochs))))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kerasclr._validation import check_choice, check_count, check_iterations, check_number
+from kerasclr.arguments import check_choice, check_count, check_iterations, check_number
 from kerasclr.policies.base import PolicyCallback, rounded
 
 
