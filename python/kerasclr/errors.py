@@ -21,7 +21,7 @@ import math
 import numbers
 
 
-class KerasclrError(Exception):
+class KerasclrError(ValueError):
     """A kerasclr error: ``str(error)`` in Python words, ``r_message`` in R's.
 
     Args:
@@ -34,7 +34,7 @@ class KerasclrError(Exception):
         self.r_message = message if r_message is None else r_message
 
 
-class ArgumentError(KerasclrError, TypeError, ValueError):
+class ArgumentError(KerasclrError, TypeError):
     """An argument does not meet its rule.
 
     The message names the argument, the rule and the value received:
@@ -72,7 +72,7 @@ class ArgumentError(KerasclrError, TypeError, ValueError):
         )
 
 
-class StateError(KerasclrError, ValueError):
+class StateError(KerasclrError):
     """A saved state that cannot be restored; nothing was changed.
 
     Args:
