@@ -98,6 +98,18 @@ class IterationHistory:
                                (first_iteration, lr.size, epoch, base_lr, max_lr)):
             self._runs[name].append(value)
 
+    def add_rows(self, first_iteration, epoch, base_lr, max_lr, values):
+        """Append rows of one epoch; ``base_lr``/``max_lr`` are numbers or
+        per-row arrays (a new run starts wherever they change)."""
+        count = np.asarray(values["lr"]).size
+        base_lr = np.broadcast_to(np.asarray(base_lr, np.float64), (count,))
+        max_lr = np.broadcast_to(np.asarray(max_lr, np.float64), (count,))
+        cuts = np.flatnonzero((np.diff(base_lr) != 0) | (np.diff(max_lr) != 0)) + 1
+        for lo, hi in zip([0, *cuts.tolist()], [*cuts.tolist(), count]):
+            self.add_run(first_iteration + lo, epoch, float(base_lr[lo]),
+                         float(max_lr[lo]),
+                         {name: np.asarray(column)[lo:hi] for name, column in values.items()})
+
     def truncate(self, rows):
         """Keep only the first ``rows`` rows."""
         rows = int(rows)

@@ -219,7 +219,7 @@ class OneCycle(PolicyCallback):
     def momentum_schedule(self, positions, settings):
         return self.values(positions.iteration, "momentum")
 
-    def bounds(self, epoch, settings):
+    def bounds(self, positions, settings):
         return tuple(float(v) for v in self.scaled(np.array([self.min_lr, self.max_lr]),
                                                    settings))
 
