@@ -3,9 +3,11 @@
 Main entry points:
 
 - policies (Keras callbacks): `CyclicLR`, `OneCycle`, `SGDR`, `StepDecay`,
-  `CosineDecay`, with plateau control for any of them (`Plateau`);
+  `CosineDecay`, `WSD`, `Linear`, `Constant`, phases of them in a
+  `Sequence`, with plateau control for any of them (`Plateau`);
 - previews: `clr_schedule`, `one_cycle_schedule`, `sgdr_schedule`,
-  `step_decay_schedule`, `cosine_decay_schedule`;
+  `step_decay_schedule`, `cosine_decay_schedule`, `wsd_schedule`,
+  `linear_schedule` (and ``policy.preview()``);
 - plots: `plot_clr_history`, `plot_lr_history` (and their data,
   `clr_plot_data`, `lr_plot_data`);
 - the LR range test: `lr_range_test`, `LRFinder`, `suggest_lr_band`;
@@ -20,21 +22,28 @@ from kerasclr.errors import ArgumentError, KerasclrError, StateError
 from kerasclr.plotting import clr_plot_data, lr_plot_data, plot_clr_history, plot_lr_history
 from kerasclr.policies import (
     SGDR,
+    WSD,
+    Constant,
     CosineDecay,
     CyclicLR,
+    Linear,
     OneCycle,
+    Sequence,
     StepDecay,
     clr_schedule,
     cosine_decay_schedule,
+    linear_schedule,
     one_cycle_schedule,
     sgdr_schedule,
     step_decay_schedule,
+    wsd_schedule,
 )
 from kerasclr.range_test import LRFinder, LRRangeTestResult, lr_range_test
 from kerasclr.replay import replay_epochs
 from kerasclr.suggest import loss_plot_limits, smooth_losses, suggest_lr_band, sweep_lrs
 
 __all__ = [
+    "Constant", "Linear", "Sequence", "WSD", "linear_schedule", "wsd_schedule",
     "ArgumentError", "CosineDecay", "CyclicLR", "HistoryComparison", "KerasclrError",
     "LRFinder", "LRRangeTestResult", "OneCycle", "Plateau", "PolicyCallback", "SGDR",
     "StateError", "StepDecay", "__version__", "clr_plot_data", "clr_schedule",
