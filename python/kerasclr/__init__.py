@@ -11,7 +11,9 @@ Main entry points:
 - plots: `plot_clr_history`, `plot_lr_history` (and their data,
   `clr_plot_data`, `lr_plot_data`);
 - the LR range test: `lr_range_test`, `LRFinder`, `suggest_lr_band`;
-- `replay_epochs` (a policy without a model) and `compare_clr_histories`.
+- `replay_epochs` (a policy without a model) and `compare_clr_histories`;
+- `TensorBoardRates` (the rate of every step in TensorBoard) and
+  `write_history_csv`.
 """
 
 __version__ = "0.1.0"
@@ -19,6 +21,7 @@ __version__ = "0.1.0"
 from kerasclr.compare import HistoryComparison, compare_clr_histories
 from kerasclr.engine import Plateau, PolicyCallback
 from kerasclr.errors import ArgumentError, KerasclrError, StateError
+from kerasclr.export import TensorBoardRates, write_history_csv
 from kerasclr.plotting import clr_plot_data, lr_plot_data, plot_clr_history, plot_lr_history
 from kerasclr.policies import (
     SGDR,
@@ -43,7 +46,7 @@ from kerasclr.replay import replay_epochs
 from kerasclr.suggest import loss_plot_limits, smooth_losses, suggest_lr_band, sweep_lrs
 
 __all__ = [
-    "Constant", "Linear", "Sequence", "WSD", "linear_schedule", "wsd_schedule",
+    "TensorBoardRates", "write_history_csv", "Constant", "Linear", "Sequence", "WSD", "linear_schedule", "wsd_schedule",
     "ArgumentError", "CosineDecay", "CyclicLR", "HistoryComparison", "KerasclrError",
     "LRFinder", "LRRangeTestResult", "OneCycle", "Plateau", "PolicyCallback", "SGDR",
     "StateError", "StepDecay", "__version__", "clr_plot_data", "clr_schedule",

@@ -245,3 +245,59 @@ def test_new_policies_save_and_resume():
         kerasclr.replay_epochs(second, 6, val_loss=[2.6, 1.0, 1.2])
         assert second.history.equals(whole.history), whole.policy_name
         assert second.history_epoch.equals(whole.history_epoch), whole.policy_name
+
+
+# -- the per-step table outside Python ------------------------------------------------------------
+def read_scalars(folder):
+    """{tag: {step: value}} of the event files in ``folder`` (TensorFlow's reader)."""
+    tf = pytest.importorskip("tensorflow")
+    out = {}
+    for path in sorted(folder.iterdir()):
+        for event in tf.compat.v1.train.summary_iterator(str(path)):
+            for value in event.summary.value:
+                number = float(tf.make_ndarray(value.tensor))
+                out.setdefault(value.tag, {})[event.step] = number
+    return out
+
+
+@pytest.mark.parametrize("spe", [1, 4])
+def test_tensorboard_gets_every_applied_rate_at_its_step(tmp_path, spe):
+    if spe > 1 and keras.backend.backend() == "torch":
+        pytest.skip("torch runs one step per execution")
+    model, x, y = applied_rates_model(8, steps_per_execution=spe)
+    clr = kerasclr.OneCycle(0.1, total_steps=24)
+    model.compile(optimizer=keras.optimizers.SGD(0.5, momentum=0.5), loss=model.loss,
+                  steps_per_execution=spe)
+    probe = AppliedRates()
+    fit_epochs(model, x, y, clr, 3, probe=probe,
+               callbacks_after=[kerasclr.TensorBoardRates(clr, tmp_path)])
+    scalars = read_scalars(tmp_path / "train")
+    lr = scalars["kerasclr/lr"]
+    assert sorted(lr) == list(range(24))
+    np.testing.assert_array_equal([lr[i] for i in range(24)], clr.history["lr"])
+    np.testing.assert_array_equal([scalars["kerasclr/momentum"][i] for i in range(24)],
+                                  clr.history["momentum"])
+
+
+def test_history_csv_reads_back_exactly(tmp_path):
+    import pandas as pd
+
+    clr = kerasclr.CyclicLR(step_size=7, mode="exp_range", gamma=0.99, verbose=0)
+    kerasclr.replay_epochs(clr, 13, epochs=3)
+    for table in ("history", "history_epoch"):
+        path = kerasclr.write_history_csv(clr, tmp_path / f"{table}.csv", table=table)
+        back = pd.read_csv(path, float_precision="round_trip")
+        want = getattr(clr, table)
+        for column in want.columns:
+            np.testing.assert_array_equal(back[column].to_numpy(float),
+                                          want[column].to_numpy(float), err_msg=column)
+
+
+def test_history_rows_from_a_row_on():
+    clr = kerasclr.CyclicLR(step_size=4, verbose=0, patience=0, factor=0.5)
+    kerasclr.replay_epochs(clr, 10, val_loss=[1.0, 2.0, 3.0])
+    whole = clr.history
+    for start in (0, 5, 10, 17, 30):
+        part = clr.history_rows(start)
+        for column in whole.columns:
+            np.testing.assert_array_equal(part[column], whole[column].to_numpy()[start:])

@@ -251,6 +251,12 @@ class PolicyCallback(keras.callbacks.Callback):
         self._commit_all(read_step=True)
         return self._iteration_history.to_pandas()
 
+    def history_rows(self, start=0):
+        """Per-iteration rows from row ``start`` on, as a dict of numpy arrays
+        (what `history` holds, without building the whole table)."""
+        self._commit_all(read_step=True)
+        return self._iteration_history.columns(start)
+
     @property
     def history_epoch(self):
         """Per-epoch history as a pandas DataFrame (one row per epoch)."""
