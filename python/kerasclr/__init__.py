@@ -46,12 +46,12 @@ from kerasclr.replay import replay_epochs
 from kerasclr.suggest import loss_plot_limits, smooth_losses, suggest_lr_band, sweep_lrs
 
 __all__ = [
-    "TensorBoardRates", "write_history_csv", "Constant", "Linear", "Sequence", "WSD", "linear_schedule", "wsd_schedule",
-    "ArgumentError", "CosineDecay", "CyclicLR", "HistoryComparison", "KerasclrError",
-    "LRFinder", "LRRangeTestResult", "OneCycle", "Plateau", "PolicyCallback", "SGDR",
-    "StateError", "StepDecay", "__version__", "clr_plot_data", "clr_schedule",
-    "compare_clr_histories", "cosine_decay_schedule", "loss_plot_limits",
-    "lr_plot_data", "lr_range_test", "one_cycle_schedule", "plot_clr_history",
-    "plot_lr_history", "replay_epochs", "sgdr_schedule", "smooth_losses",
-    "step_decay_schedule", "suggest_lr_band", "sweep_lrs",
+    "ArgumentError", "Constant", "CosineDecay", "CyclicLR", "HistoryComparison",
+    "KerasclrError", "LRFinder", "LRRangeTestResult", "Linear", "OneCycle", "Plateau",
+    "PolicyCallback", "SGDR", "Sequence", "StateError", "StepDecay", "TensorBoardRates",
+    "WSD", "__version__", "clr_plot_data", "clr_schedule", "compare_clr_histories",
+    "cosine_decay_schedule", "linear_schedule", "loss_plot_limits", "lr_plot_data",
+    "lr_range_test", "one_cycle_schedule", "plot_clr_history", "plot_lr_history",
+    "replay_epochs", "sgdr_schedule", "smooth_losses", "step_decay_schedule",
+    "suggest_lr_band", "sweep_lrs", "write_history_csv", "wsd_schedule",
 ]
