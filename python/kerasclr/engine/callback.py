@@ -438,11 +438,9 @@ class PolicyCallback(keras.callbacks.Callback):
     def _epoch_end_update(self, logs, epoch_index):
         """Plateau logic; returns the epoch row's fixed columns (its lr is read
         later, off the table) and an error to raise once the row is recorded."""
-        last = Positions.ahead(1, max(0, self.next_iteration - 1), self.epochs_done - 1,
-                               0, None)
-        base_lr, max_lr = (float(np.broadcast_to(v, 1)[0])
-                           for v in self.bounds(last, self._settings))
-        fixed = {"epoch": self.epochs_done, "base_lr": base_lr, "max_lr": max_lr}
+        # the bounds of the epoch's last step are read when the row is recorded
+        fixed = {"epoch": self.epochs_done,
+                 "bounds_at": (max(0, self.next_iteration - 1), self._settings)}
         error = None
         if self._plateaus():
             fixed["not_improved_for_n_times"], fixed["in_cooldown"] = 0, False
@@ -529,26 +527,42 @@ class PolicyCallback(keras.callbacks.Callback):
 
     # -- rows ----------------------------------------------------------------------
     def _commit_steps(self, step=None, resolve_before=None):
-        """Rows for pending epochs (and the open epoch up to ``step``)."""
+        """Rows for pending epochs (and the open epoch up to ``step``), in one
+        pass: one slice of the table, one bounds call per settings."""
         runs, self._pending_runs = self._pending_runs, []
         if step is not None and self._epoch_open:
             runs.append((self.epochs_done + 1, self._epoch_first_step, step,
                          self._settings))
-        for epoch_number, first_step, end, settings in runs:
-            count = end - self._committed_step
-            if count > 0:
-                values = self._table.rows(self._committed_step, count)
-                positions = Positions.ahead(count, self._committed_rows, epoch_number - 1,
-                                            self._committed_step - first_step, None)
-                base_lr, max_lr = self.bounds(positions, settings)
-                columns = {"lr": values[:, 0]}
-                if self.cycle_momentum:
-                    columns["momentum"] = values[:, 1]
-                self._iteration_history.add_rows(self._committed_rows, epoch_number,
-                                                 base_lr, max_lr, columns)
-                self._committed_rows += count
-                self._committed_step = end
-                self._history_changes += 1
+        runs = [run for run in runs if run[2] > self._committed_step]
+        if runs:
+            first, total = self._committed_step, runs[-1][2] - self._committed_step
+            values = self._table.rows(first, total)
+            starts = [max(run[1], first) for run in runs]
+            lengths = np.array([run[2] - begin for run, begin in zip(runs, starts)])
+            epochs = np.repeat([run[0] for run in runs], lengths)
+            in_epoch = np.concatenate([np.arange(begin - run[1], run[2] - run[1])
+                                       for run, begin in zip(runs, starts)])
+            iteration = np.arange(self._committed_rows, self._committed_rows + total)
+            positions = Positions(iteration, epochs - 1, in_epoch)
+            base_lr, max_lr = np.empty(total), np.empty(total)
+            edges = np.concatenate([[0], np.cumsum(lengths)])
+            k = 0
+            while k < len(runs):  # runs with the same settings: one bounds call
+                j = k
+                while j + 1 < len(runs) and runs[j + 1][3] is runs[k][3]:
+                    j += 1
+                part = slice(edges[k], edges[j + 1])
+                low, high = self.bounds(positions[part], runs[k][3])
+                base_lr[part], max_lr[part] = low, high
+                k = j + 1
+            columns = {"lr": values[:, 0]}
+            if self.cycle_momentum:
+                columns["momentum"] = values[:, 1]
+            self._iteration_history.add_rows(self._committed_rows, epochs, base_lr, max_lr,
+                                             columns)
+            self._committed_rows += total
+            self._committed_step = runs[-1][2]
+            self._history_changes += 1
         self._resolve_epoch_rows(resolve_before)
 
     def _resolve_epoch_rows(self, before=None):
@@ -561,6 +575,11 @@ class PolicyCallback(keras.callbacks.Callback):
                 continue
             row = self._row_of(end)
             fixed = dict(fixed, lr=float(row[0]))
+            iteration, settings = fixed.pop("bounds_at")
+            last = Positions(np.array([iteration]), np.array([fixed["epoch"] - 1]),
+                             np.zeros(1, np.int64))
+            fixed["base_lr"], fixed["max_lr"] = (float(np.broadcast_to(v, 1)[0])
+                                                 for v in self.bounds(last, settings))
             if self.cycle_momentum:
                 fixed["momentum"] = float(row[1])
             self._epoch_history.add(logs, fixed, snapshot)
@@ -702,8 +721,7 @@ class PolicyCallback(keras.callbacks.Callback):
 
     def _read_step(self):
         self._sync_backend()
-        owner = tables.unwrap_optimizer(self.model.optimizer)
-        return int(np.asarray(owner.iterations.numpy()))
+        return tables.read_step(self.model.optimizer)
 
     # -- state -------------------------------------------------------------------------
     def get_config(self):  # pragma: no cover - abstract
