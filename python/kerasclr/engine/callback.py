@@ -568,23 +568,33 @@ class PolicyCallback(keras.callbacks.Callback):
     def _resolve_epoch_rows(self, before=None):
         """Record pending epoch rows; their lr (the next batch's) is read off
         the table. Rows ending at or after ``before`` wait for a refill."""
-        keep = []
-        for logs, fixed, end, snapshot in self._pending_epochs:
-            if before is not None and end >= before:
-                keep.append((logs, fixed, end, snapshot))
-                continue
+        ready = [row for row in self._pending_epochs if before is None or row[2] < before]
+        self._pending_epochs = [row for row in self._pending_epochs
+                                if before is not None and row[2] >= before]
+        if not ready:
+            return
+        # the bounds of each epoch's last step: one call per settings
+        last = Positions(np.array([fixed["bounds_at"][0] for _, fixed, _, _ in ready]),
+                         np.array([fixed["epoch"] - 1 for _, fixed, _, _ in ready]),
+                         np.zeros(len(ready), np.int64))
+        base_lr, max_lr = np.empty(len(ready)), np.empty(len(ready))
+        k = 0
+        while k < len(ready):
+            settings = ready[k][1]["bounds_at"][1]
+            j = k
+            while j + 1 < len(ready) and ready[j + 1][1]["bounds_at"][1] is settings:
+                j += 1
+            base_lr[k:j + 1], max_lr[k:j + 1] = self.bounds(last[k:j + 1], settings)
+            k = j + 1
+        for i, (logs, fixed, end, snapshot) in enumerate(ready):
             row = self._row_of(end)
-            fixed = dict(fixed, lr=float(row[0]))
-            iteration, settings = fixed.pop("bounds_at")
-            last = Positions(np.array([iteration]), np.array([fixed["epoch"] - 1]),
-                             np.zeros(1, np.int64))
-            fixed["base_lr"], fixed["max_lr"] = (float(np.broadcast_to(v, 1)[0])
-                                                 for v in self.bounds(last, settings))
+            fixed = dict(fixed, lr=float(row[0]), base_lr=float(base_lr[i]),
+                         max_lr=float(max_lr[i]))
+            del fixed["bounds_at"]
             if self.cycle_momentum:
                 fixed["momentum"] = float(row[1])
             self._epoch_history.add(logs, fixed, snapshot)
-            self._history_changes += 1
-        self._pending_epochs = keep
+        self._history_changes += 1
 
     def _row_of(self, step):
         """The table row of ``step``, computed when the table does not hold it
