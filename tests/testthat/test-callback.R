@@ -71,7 +71,7 @@ test_that("the callback is the Python object with an R class and one-line print"
                    "<CyclicLR exp_range base_lr=0.001 max_lr=0.006 step_size=32 iterations=26 epochs=2>")
 })
 
-test_that("arguments keep SEMANTICS.md's defaults and accept integers and Inf", {
+test_that("arguments keep the README's defaults and accept integers and Inf", {
   skip_if_no_kerasclr()
   callback <- new_callback_cyclical_learning_rate()
   config <- callback$get_config()
@@ -225,4 +225,29 @@ test_that("a Python error during training is an R error with the Python message"
   )
   expect_false(grepl("File \"", conditionMessage(error), fixed = TRUE))
   expect_identical(nrow(callback$history), 4L)
+})
+
+test_that("a kerasclr error raised inside fit() reads in R terms", {
+  skip_if_no_kerasclr()
+  keras <- reticulate::import("keras")
+  main <- reticulate::py_run_string(paste(
+    "import keras",
+    "from kerasclr.errors import KerasclrError",
+    "class RefuseToTrain(keras.callbacks.Callback):",
+    "    def on_train_begin(self, logs=None):",
+    "        raise KerasclrError('Python wording: pass `x=1`.', 'R wording: pass `x = 1`.')",
+    sep = "\n"), convert = FALSE)
+  data <- regression_data(8)
+  model <- tiny_model(keras)
+  error <- expect_error(model$fit(data$x, data$y, epochs = 1L, verbose = 0L,
+                                  callbacks = list(main$RefuseToTrain())))
+  message <- conditionMessage(error)
+  expect_match(message, "R wording: pass `x = 1`.", fixed = TRUE)
+  expect_no_match(message, "Python wording|Traceback")
+  if (utils::packageVersion("reticulate") >= "1.29") {
+    # A condition of the Python class: kerasclr words it, without reticulate's
+    # class prefix, py_last_error() hint and internal call.
+    expect_identical(message, "R wording: pass `x = 1`.")
+    expect_null(conditionCall(error))
+  }
 })

@@ -1,7 +1,7 @@
 # One-cycle, SGDR, step decay, cosine decay: R wrappers give the Python
 # numbers, R-style argument errors, plots (vdiffr snapshots).
 
-py_policies <- function() reticulate::import("kerasclr", convert = TRUE)
+py_policies <- function() kerasclr:::py_core()
 
 test_that("the previews equal the Python previews and hand-computed values", {
   skip_if_no_kerasclr()
