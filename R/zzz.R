@@ -281,13 +281,9 @@ columns_to_frame <- function(parts) {
   names <- as.character(unlist(parts[[1]]))
   kinds <- as.character(unlist(parts[[2]]))
   columns <- Map(function(values, kind) {
-    values <- as.vector(values)
+    dim(values) <- NULL
     switch(kind,
-      i = , u = if (all(abs(values) <= .Machine$integer.max)) {
-        as.integer(values)
-      } else {
-        as.double(values)
-      },
+      i = , u = if (is.integer(values)) values else as.double(values),
       b = as.logical(values),
       f = as.double(values),
       values

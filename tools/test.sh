@@ -63,7 +63,7 @@ for backend in tensorflow jax torch; do
   run_suite "pytest-current-$backend" env KERAS_BACKEND=$backend PYTHONPATH="$ROOT/python" \
     "$CURRENT_VENV/bin/python" -m pytest -q -p no:cacheprovider tests/python
 done
-run_suite "ruff" "$CURRENT_VENV/bin/ruff" check python tests/python tests/golden benchmarks demo tools
+run_suite "ruff" "$CURRENT_VENV/bin/ruff" check python tests/python tests/golden tests/e2e benchmarks demo tools
 run_suite "R-testthat-and-check" bash "$ROOT/tools/r-check.sh"
 run_suite "keras3-end-to-end" bash "$ROOT/tools/e2e-keras3.sh"
 

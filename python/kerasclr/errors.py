@@ -25,7 +25,6 @@ from __future__ import annotations
 import math
 import numbers
 
-
 _READER = {"r": False}
 
 

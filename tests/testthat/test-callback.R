@@ -251,3 +251,27 @@ test_that("a kerasclr error raised inside fit() reads in R terms", {
     expect_null(conditionCall(error))
   }
 })
+
+test_that("$history is built once per change of the Python history", {
+  skip_if_no_kerasclr()
+  main <- reticulate::py_run_string(paste(
+    "import pandas as pd",
+    "class CountedHistory:",
+    "    def __init__(self):",
+    "        self.history_version, self.reads, self.rows = 0, 0, 3",
+    "    @property",
+    "    def history(self):",
+    "        self.reads += 1",
+    "        return pd.DataFrame({'iteration': range(self.rows), 'lr': [0.5] * self.rows})",
+    sep = "\n"), convert = FALSE)
+  counted <- kerasclr:::as_kerasclr_callback(reticulate::py_eval("CountedHistory()"))
+  first <- counted$history
+  expect_identical(counted$history, first)
+  expect_identical(counted[["history"]], first)
+  expect_identical(counted$reads, 1L)
+  # New rows come with a new version: the table is read again.
+  reticulate::py_set_attr(counted, "rows", 5L)
+  reticulate::py_set_attr(counted, "history_version", 1L)
+  expect_identical(counted$history$iteration, 0:4)
+  expect_identical(counted$reads, 2L)
+})

@@ -19,6 +19,8 @@ from __future__ import annotations
 import os
 import warnings
 
+import numpy as np
+
 from kerasclr.arguments import check_bool, check_callback
 from kerasclr.errors import ArgumentError, KerasclrError, use_r_wording
 from kerasclr.plotting import clr_plot_data
@@ -75,10 +77,24 @@ def call(function, args=(), kwargs=None):
 
 
 def frame_columns(frame):
-    """A pandas DataFrame as (names, dtype kinds, numpy columns) for R."""
+    """A pandas DataFrame as (names, dtype kinds, numpy columns) for R.
+
+    Integer columns that fit R's integers travel as int32 (reticulate makes
+    R integers of them directly; int64 would become doubles first).
+    """
     names = [str(name) for name in frame.columns]
     return (names, [frame[name].dtype.kind for name in frame.columns],
-            [frame[name].to_numpy() for name in frame.columns])
+            [_r_column(frame[name].to_numpy()) for name in frame.columns])
+
+
+_R_INT_MAX = 2 ** 31 - 1
+
+
+def _r_column(values):
+    if values.dtype.kind in "iu" and values.dtype.itemsize >= 4 and (
+            values.size == 0 or (values.min() > -_R_INT_MAX and values.max() <= _R_INT_MAX)):
+        return values.astype(np.int32)
+    return values
 
 
 def history_table(callback, name):
