@@ -13,8 +13,9 @@
 #' downgraded. NumPy is kept below 2 only when the reticulate in use needs it
 #' (reticulate before 1.38 cannot load NumPy 2); an environment with NumPy 2
 #' is then refused rather than downgraded. kerasclr uses `"r-kerasclr"` only
-#' when the R session has chosen no other Python. In the style of
-#' `keras3::install_keras()`. Restart R afterwards.
+#' when the R session has chosen no other Python (and, with reticulate >= 1.41,
+#' keras3 is not installed: keras3 users run in keras3's environment). In the
+#' style of `keras3::install_keras()`. Restart R afterwards.
 #'
 #' @param envname Name of (or path to) the virtual environment.
 #' @param python Python executable used to create the environment when it does
@@ -79,8 +80,11 @@ install_kerasclr <- function(envname = "r-kerasclr", python = NULL,
     }
   }
   message(sprintf(
-    "\"%s\" (%s) has what kerasclr needs. Restart R: kerasclr uses it when the session chooses no other Python.",
-    envname, python_path
+    "\"%s\" (%s) has what kerasclr needs. Restart R: kerasclr uses it when the session chooses no other Python%s.",
+    envname, python_path,
+    if (has_py_require() && nzchar(system.file(package = "keras3"))) paste0(
+      " and keras3 is not installed (with keras3, kerasclr runs in keras3's environment; ",
+      "call `reticulate::use_virtualenv(\"", envname, "\")` first to use this one)") else ""
   ))
   invisible(python_path)
 }

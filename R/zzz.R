@@ -39,12 +39,12 @@ has_py_require <- function() utils::packageVersion("reticulate") >= "1.41"
 # reticulate 1.38 is the first that can load NumPy 2.
 reticulate_needs_numpy1 <- function() utils::packageVersion("reticulate") < "1.38"
 
-# The Python packages the core imports. keras3, when installed, declares the
-# Keras backend itself (and removes other backend requirements), so kerasclr
-# asks for one only without keras3.
+# The Python packages the core imports, and a Keras backend unless keras3 is
+# loaded (keras3 declares its backend itself; loaded after kerasclr, it
+# replaces the backend requirement kerasclr made).
 python_requirements <- function() {
   packages <- c("keras", "numpy", "pandas")
-  if (!nzchar(system.file(package = "keras3"))) {
+  if (!isNamespaceLoaded("keras3")) {
     packages <- c(packages, backend_package())
   }
   packages
@@ -79,9 +79,13 @@ declare_python_requirements <- function() {
 }
 
 # The environment install_kerasclr() makes is used only when the session has
-# chosen no other: after RETICULATE_PYTHON, use_python()/use_virtualenv(), an
-# activated virtualenv and keras3's "r-keras" (reticulate >= 1.41 tries the
-# environments of delay-loaded imports by priority, keras3's first).
+# chosen no other: not with RETICULATE_PYTHON, use_python()/use_virtualenv()
+# or an activated virtualenv (reticulate looks at those first), and, with
+# reticulate >= 1.41, not when keras3 is installed: keras3 users run in
+# keras3's environment ("r-keras", or the one py_require() provides), in
+# whichever order the two packages are loaded. reticulate >= 1.41 tries the
+# environments of delay-loaded imports by priority after those choices;
+# older reticulate tries optional use_virtualenv() choices.
 offer_own_environment <- function() {
   if (reticulate::py_available(initialize = FALSE) ||
       nzchar(Sys.getenv("RETICULATE_PYTHON")) ||
@@ -89,8 +93,10 @@ offer_own_environment <- function() {
     return(invisible())
   }
   if (has_py_require()) {
-    reticulate::import("keras", delay_load = list(environment = default_envname(),
-                                                  priority = -10L))
+    if (!nzchar(system.file(package = "keras3"))) {
+      reticulate::import("keras", delay_load = list(environment = default_envname(),
+                                                    priority = -10L))
+    }
   } else {
     try(reticulate::use_virtualenv(default_envname(), required = FALSE), silent = TRUE)
   }

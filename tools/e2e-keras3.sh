@@ -17,7 +17,7 @@
 #   6. tests/e2e/portable_model.py: the same in Python without kerasclr;
 #   7. tests/e2e/env_order.R: with keras3's "r-keras" and install_kerasclr()'s
 #      "r-kerasclr" both present, either load order uses "r-keras"; kerasclr
-#      alone uses "r-kerasclr";
+#      alone (keras3 not installed) uses "r-kerasclr", on reticulate 1.46 and 1.28;
 #   8. the testthat suite on reticulate 1.46 and the current stack.
 # Every step runs even when an earlier one failed; exits non-zero if any did.
 #
@@ -95,7 +95,7 @@ step "6. Python without kerasclr: load, set the lr, ReduceLROnPlateau, export()"
 run "python-portable" in_out "$PY" "$ROOT/tests/e2e/portable_model.py" "$OUT"
 
 step "7. load order and environments (r-keras, r-kerasclr)"
-mkdir -p "$OUT/venvs"
+mkdir -p "$OUT/venvs" "$OUT/reticulate-only"
 ln -sfn "$CURRENT_VENV" "$OUT/venvs/r-keras"
 ln -sfn "$R_VENV" "$OUT/venvs/r-kerasclr"
 for order in "kerasclr,keras3" "keras3,kerasclr"; do
@@ -103,8 +103,15 @@ for order in "kerasclr,keras3" "keras3,kerasclr"; do
     KERASCLR_E2E_WANT=r-keras Rscript "$ROOT/tests/e2e/env_order.R"
 done
 rm "$OUT/venvs/r-keras"
-run "order-kerasclr-alone" in_out env WORKON_HOME="$OUT/venvs" KERASCLR_E2E_ORDER=kerasclr \
-  KERASCLR_E2E_WANT=r-kerasclr Rscript "$ROOT/tests/e2e/env_order.R"
+# Without keras3, kerasclr alone uses install_kerasclr()'s environment: with
+# reticulate 1.46 (a library that holds only it) and with Debian's 1.28.
+ln -sfn "$KERAS3_LIB/reticulate" "$OUT/reticulate-only/reticulate"
+run "kerasclr-alone-reticulate-1.46" in_out env R_LIBS="$OUT/lib:$OUT/reticulate-only" \
+  WORKON_HOME="$OUT/venvs" KERASCLR_E2E_ORDER=kerasclr KERASCLR_E2E_WANT=r-kerasclr \
+  Rscript "$ROOT/tests/e2e/env_order.R"
+run "kerasclr-alone-reticulate-1.28" in_out env R_LIBS="$OUT/lib" \
+  WORKON_HOME="$OUT/venvs" KERASCLR_E2E_ORDER=kerasclr KERASCLR_E2E_WANT=r-kerasclr \
+  Rscript "$ROOT/tests/e2e/env_order.R"
 
 step "8. testthat on reticulate 1.46 and the current stack"
 # A copy of the tests: testthat deletes the snapshots of tests that skip.

@@ -7,10 +7,10 @@ source(file.path(Sys.getenv("KERASCLR_E2E_SCRIPTS"), "checks.R"))
 order <- strsplit(Sys.getenv("KERASCLR_E2E_ORDER"), ",")[[1]]
 want <- Sys.getenv("KERASCLR_E2E_WANT")
 for (package in order) library(package, character.only = TRUE)
-check(sprintf("[%s] kerasclr works", paste(order, collapse = " then ")),
-      kerasclr::kerasclr_available())
+label <- sprintf("%s, reticulate %s", paste(order, collapse = " then "),
+                 utils::packageVersion("reticulate"))
+check(sprintf("[%s] kerasclr works", label), kerasclr::kerasclr_available())
 prefix <- reticulate::import("sys")$prefix
-check(sprintf("[%s] the session uses \"%s\" (uses %s)", paste(order, collapse = " then "),
-              want, prefix),
+check(sprintf("[%s] the session uses \"%s\" (uses %s)", label, want, prefix),
       normalizePath(prefix) == normalizePath(file.path(Sys.getenv("WORKON_HOME"), want)))
 finish("env_order.R")
