@@ -28,6 +28,7 @@
   register_python_error_methods()
   declare_python_requirements()
   offer_own_environment()
+  import_core_with_keras()
 }
 
 default_envname <- function() "r-kerasclr"
@@ -99,6 +100,22 @@ offer_own_environment <- function() {
     }
   } else {
     try(reticulate::use_virtualenv(default_envname(), required = FALSE), silent = TRUE)
+  }
+  invisible()
+}
+
+# The core is imported as soon as Python imports keras, so that with
+# `library(kerasclr)` alone Keras can load what kerasclr registers (models
+# saved during a fit, e.g. checkpoints). A core that cannot be imported is
+# left to the first kerasclr function (which says why); keras works as ever.
+import_core_with_keras <- function() {
+  hook <- function() try(load_core(), silent = TRUE)
+  if (reticulate::py_available(initialize = FALSE) &&
+      reticulate::py_to_r(reticulate::import("sys", convert = FALSE)$modules$
+                            `__contains__`("keras"))) {
+    hook()
+  } else {
+    setHook(paste("reticulate", "keras", "load", sep = "::"), hook)
   }
   invisible()
 }

@@ -9,6 +9,9 @@ want <- Sys.getenv("KERASCLR_E2E_WANT")
 for (package in order) library(package, character.only = TRUE)
 label <- sprintf("%s, reticulate %s", paste(order, collapse = " then "),
                  utils::packageVersion("reticulate"))
+invisible(reticulate::import("keras"))
+check(sprintf("[%s] importing keras imports kerasclr's core (for load_model())", label),
+      "kerasclr" %in% names(reticulate::import("sys")$modules))
 check(sprintf("[%s] kerasclr works", label), kerasclr::kerasclr_available())
 prefix <- reticulate::import("sys")$prefix
 check(sprintf("[%s] the session uses \"%s\" (uses %s)", label, want, prefix),
