@@ -22,8 +22,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 import kerasclr  # noqa: E402
-from kerasclr.policies.cyclic_momentum import clr_momentum  # noqa: E402
-from kerasclr.schedule import ClrScale  # noqa: E402
+from kerasclr.policies.cyclic import ClrScale, clr_momentum  # noqa: E402
 
 STEPS = 1000
 STEPS_PER_EPOCH = 50

@@ -103,10 +103,22 @@ def check_ordered(low_name, low, high_name, high, *, strict=False):
         )
 
 
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def check_rate(name, value, *, positive=False):
+    """A learning rate: >= 0 (> 0 when ``positive``) and a finite float32."""
+    value = check_number(name, value, minimum=0.0, min_inclusive=not positive)
+    if value > FLOAT32_MAX:
+        raise ArgumentError(name, "a finite float32 number (<= 3.4e38; the optimizer "
+                            "applies float32 rates)", value)
+    return value
+
+
 def check_bounds(base_lr, max_lr, *, base_name="base_lr", max_name="max_lr"):
     """Two learning rates >= 0 with ``base_lr <= max_lr``."""
-    base_lr = check_number(base_name, base_lr, minimum=0.0)
-    max_lr = check_number(max_name, max_lr, minimum=0.0)
+    base_lr = check_rate(base_name, base_lr)
+    max_lr = check_rate(max_name, max_lr)
     check_ordered(base_name, base_lr, max_name, max_lr)
     return base_lr, max_lr
 

@@ -11,7 +11,7 @@ import pytest
 import kerasclr
 from conftest import GOLDEN, assert_table_equal, golden_args, op_losses, tiny_model
 from fit_helpers import BACKEND, AppliedRates, fit_epochs, rates_model, without_loss
-from kerasclr.lr_table import START_NAME, TABLE_NAME
+from kerasclr.engine.table import START_NAME, VALUES_NAME
 
 PLATEAU = next(c for c in GOLDEN["cases"] if c["name"] == "plateau_keep_base")
 
@@ -43,17 +43,32 @@ def test_compile_options_give_the_golden_schedule(options):
     assert_table_equal(without_loss(clr.history_epoch), PLATEAU["history_epoch"])
 
 
-def test_table_is_optimizer_state():
-    """The table and its start are optimizer variables, so they are part of
-    the state every backend passes to its compiled (JAX: stateless) step."""
+def test_table_is_optimizer_state_during_fit_only():
+    """During fit() the table and its start are optimizer variables, so they
+    are part of the state every backend passes to its compiled (JAX:
+    stateless) step; after fit() the optimizer is the plain one again."""
     model, x, y = rates_model(4)
-    run_plateau(model, x, y)
-    names = [v.name for v in model.optimizer.variables]
-    assert TABLE_NAME in names and START_NAME in names
-    schedule = model.optimizer._learning_rate
-    assert isinstance(schedule, kerasclr.StepTableSchedule)
-    # The table's start is where the next epoch's first batch will be.
-    assert int(schedule.start.numpy()) == 44
+    seen = {}
+
+    class Look(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            optimizer = self.model.optimizer
+            seen["names"] = [v.name for v in optimizer.variables]
+            seen["class"] = type(optimizer)
+
+    plain_class = type(model.optimizer)
+    plain_names = [v.name for v in model.optimizer.variables]
+    clr = kerasclr.CyclicLR(verbose=0, **golden_args(PLATEAU["args"]))
+    (op,) = PLATEAU["ops"]
+    fit_epochs(model, x, y, clr, op["epochs"], op["val_loss"], extra=[Look()])
+    assert VALUES_NAME in seen["names"] and START_NAME in seen["names"]
+    assert seen["class"] is not plain_class and seen["class"].__name__ == "SGD"
+    assert type(model.optimizer) is plain_class
+    assert [v.name for v in model.optimizer.variables] == plain_names
+    assert isinstance(model.optimizer._learning_rate, keras.Variable)
+    # The float rate is the one the next batch would have used.
+    assert float(model.optimizer.learning_rate.numpy()) == pytest.approx(clr.next_lr,
+                                                                        rel=1e-7)
     assert int(model.optimizer.iterations.numpy()) == 48
 
 

@@ -112,16 +112,24 @@ def test_scale_fn_bad_values_in_schedule(scale_fn, scale_mode, message):
 
 
 def test_scale_fn_bad_value_in_fit_is_clear_and_keeps_history():
-    # Fine in cycles 1 and 2, NaN from cycle 3 (iteration 8 with step_size 2).
+    # NaN from cycle 3 (iteration 8 with step_size 2): the table of the first
+    # fit() already reaches it, so the error comes before any batch.
     clr = kerasclr.CyclicLR(step_size=2, scale_fn=lambda c: 1.0 if c < 3 else math.nan,
                             verbose=0)
     model, x, y = applied_rates_model(6)
+    plain = type(model.optimizer)
     with pytest.raises(ValueError, match=r"`scale_fn` must return a number in \[0, 1\], "
                                          r"got nan for cycle 3"):
         fit_epochs(model, x, y, clr, 3)
-    assert len(clr.history) == 6  # epoch 1 was recorded before epoch 2's table failed
-    np.testing.assert_allclose(clr.history["lr"],
-                               kerasclr.clr_schedule(range(6), step_size=2), rtol=1e-6)
+    assert len(clr.history) == 0 and type(model.optimizer) is plain
+    # Beyond the first table (1024 rows): epochs already recorded stay.
+    late = kerasclr.CyclicLR(step_size=2, verbose=0,
+                             scale_fn=lambda c: 1.0 if c < 400 else math.nan)
+    with pytest.raises(ValueError, match=r"got nan for cycle 400"):
+        kerasclr.replay_epochs(late, 100, epochs=20)
+    assert len(late.history) == 1000 and len(late.history_epoch) == 10
+    np.testing.assert_allclose(late.history["lr"],
+                               kerasclr.clr_schedule(range(1000), step_size=2), rtol=1e-6)
 
 
 def test_needs_compiled_model():
@@ -144,7 +152,7 @@ def test_existing_learning_rate_schedule_is_rejected():
 def test_callable_learning_rate_is_rejected():
     model = tiny_model(optimizer=keras.optimizers.SGD(lambda: 0.01))
     x = np.zeros((4, 3), "float32")
-    with pytest.raises(ValueError, match=r"`learning_rate` is a callable"):
+    with pytest.raises(ValueError, match=r"has a callable `learning_rate`"):
         model.fit(x, x[:, :1], epochs=1, verbose=0, callbacks=[kerasclr.CyclicLR()])
 
 
@@ -156,10 +164,14 @@ def test_gradient_accumulation_is_rejected():
 
 
 def test_set_state_rejects_other_states():
-    with pytest.raises(ValueError, match=r"`state` is not a CyclicLR state \(policy='Other'\)"):
-        kerasclr.CyclicLR().set_state({"policy": "Other"})
+    with pytest.raises(ValueError, match=r"Cannot load the state: it was saved by a "
+                                         r"StepDecay callback, not a CyclicLR\."):
+        kerasclr.CyclicLR().set_state(kerasclr.StepDecay().get_state())
+    with pytest.raises(ValueError, match=r"Cannot load the state: it is not a kerasclr "
+                                         r"state"):
+        kerasclr.CyclicLR().set_state({"policy": "CyclicLR"})
 
 
 def test_plot_needs_history():
-    with pytest.raises(ValueError, match=r"`clr` has no history yet"):
+    with pytest.raises(ValueError, match=r"This CyclicLR has no history yet"):
         kerasclr.plot_clr_history(kerasclr.CyclicLR())

@@ -93,10 +93,11 @@ def test_bad_plot_arguments(plateau_clr, args, error, message):
 
 
 def test_plot_needs_a_callback():
-    with pytest.raises(TypeError, match=r"`clr` must be a kerasclr callback, got dict\."):
+    with pytest.raises(TypeError, match=r"`clr` must be a kerasclr policy callback .*, "
+                                        r"got dict\."):
         kerasclr.plot_clr_history({"lr": [1]})
 
 
 def test_plot_needs_a_history():
-    with pytest.raises(ValueError, match=r"`clr` has no history yet"):
+    with pytest.raises(ValueError, match=r"This CyclicLR has no history yet"):
         kerasclr.plot_clr_history(kerasclr.CyclicLR(), granularity="iteration")

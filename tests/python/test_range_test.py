@@ -14,7 +14,7 @@ from kerasclr.replay import _ReplayModel
 
 def drive(finder, losses, steps_per_epoch=None):
     """Feed known per-batch losses to a finder through the Keras hooks."""
-    model = _ReplayModel()
+    model = _ReplayModel(0)
     finder.set_model(model)
     finder.set_params({"epochs": 1, "steps": steps_per_epoch or len(losses),
                        "verbose": 0})

@@ -84,8 +84,9 @@ def test_model_saves_and_loads_with_its_optimizer_state(tmp_path):
     path = tmp_path / "m.keras"
     model.save(path)
     loaded = keras.saving.load_model(path)  # no custom_objects
-    schedule = loaded.optimizer._learning_rate
-    assert isinstance(schedule, kerasclr.StepTableSchedule)
+    assert isinstance(loaded.optimizer._learning_rate, keras.Variable)
+    assert float(loaded.optimizer.learning_rate.numpy()) == pytest.approx(clr.next_lr,
+                                                                          rel=1e-7)
     assert int(loaded.optimizer.iterations.numpy()) == 16
     want = {v.name: v.numpy() for v in model.optimizer.variables}
     got = {v.name: v.numpy() for v in loaded.optimizer.variables}
@@ -113,7 +114,9 @@ def test_state_round_trip_through_json(tmp_path):
     kerasclr.replay_epochs(clr, 8, val_loss=PLATEAU_LOSSES[:BREAK] + [float("nan")])
     state = clr.get_state()
     text = json.dumps(state, allow_nan=False)  # strict JSON
-    restored = kerasclr.CyclicLR(verbose=0)  # other arguments: the state wins
+    with pytest.raises(ValueError, match=r"other arguments \(base_lr: 0.01 saved, 0.001 here"):
+        kerasclr.CyclicLR(verbose=0).set_state(json.loads(text))
+    restored = kerasclr.CyclicLR(verbose=0, **CASES["plateau"]["args"])
     restored.set_state(json.loads(text))
     assert restored.get_state() == state
     assert restored.get_config() == {**clr.get_config()}
@@ -129,7 +132,7 @@ def test_state_round_trip_through_json(tmp_path):
     # save / load through a file
     path = tmp_path / "clr.json"
     clr.save(path)
-    from_file = kerasclr.CyclicLR(verbose=0).load(path)
+    from_file = kerasclr.CyclicLR(verbose=0, **CASES["plateau"]["args"]).load(path)
     assert from_file.get_state() == clr.get_state()
 
 
@@ -142,7 +145,8 @@ def test_state_of_custom_scale_fn_needs_the_function():
     state = json.loads(json.dumps(clr.get_state()))
     with pytest.raises(ValueError, match=r"custom `scale_fn`.*same `scale_fn`"):
         kerasclr.CyclicLR().set_state(state)
-    again = kerasclr.CyclicLR(scale_fn=half, verbose=0)
+    again = kerasclr.CyclicLR(step_size=4, scale_fn=half, scale_mode="iteration",
+                              verbose=0)
     again.set_state(state)
     assert again.scale_mode == "iteration"
     assert again.next_lr == clr.next_lr
@@ -160,13 +164,14 @@ tmp = {tmp!r}
 results = {{}}
 for name, case in t.CASES.items():
     model = keras.saving.load_model(tmp + "/" + name + ".keras")
-    clr = kerasclr.CyclicLR(verbose=0).load(tmp + "/" + name + ".json")
+    clr = kerasclr.CyclicLR(verbose=0, **case["args"]).load(tmp + "/" + name + ".json")
     t.train(model, clr, case, t.BREAK, t.EPOCHS)
     results[name] = t.tables(clr, model)
 # BackupAndRestore: a freshly compiled model, the callback state saved at
 # the last epoch end; BackupAndRestore restores the weights and the epoch.
 model = t.momentum_model()
-clr = kerasclr.CyclicLR(verbose=0).load(tmp + "/backup_clr.json")
+clr = kerasclr.CyclicLR(verbose=0, **t.CASES["plateau"]["args"]).load(
+    tmp + "/backup_clr.json")
 t.train(model, clr, t.CASES["plateau"], 0, t.EPOCHS, **t.backup_callbacks(tmp, clr))
 results["backup"] = t.tables(clr, model)
 print("RESULTS=" + json.dumps(results))
@@ -264,7 +269,7 @@ def test_state_is_strict_json_with_infinite_values():
     clr = kerasclr.CyclicLR(step_size=4, patience=2, verbose=0)
     kerasclr.replay_epochs(clr, 3, val_loss=[float("inf"), float("-inf"), float("nan")])
     text = json.dumps(clr.get_state(), allow_nan=False)
-    restored = kerasclr.CyclicLR(verbose=0)
+    restored = kerasclr.CyclicLR(step_size=4, patience=2, verbose=0)
     restored.set_state(json.loads(text))
     assert restored.best == -math.inf and restored.patience == 2
     np.testing.assert_array_equal(restored.history_epoch["val_loss"],
