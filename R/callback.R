@@ -47,6 +47,10 @@
 #'   Adds a `momentum` column to both histories.
 #' @param base_momentum,max_momentum Momentum at the top / bottom of the
 #'   learning-rate cycle, in (0, 1).
+#' @param monitor The logged value the plateau control watches (default
+#'   `"val_loss"`, as in 'KerasMisc').
+#' @param monitor_mode `"min"` (lower is better) or `"max"`.
+#' @param min_lr The band never shrinks below this learning rate (>= 0).
 #'
 #' @return The Python `CyclicLR` callback with the extra R class
 #'   `kerasclr_callback`. After training:
@@ -97,7 +101,10 @@ new_callback_cyclical_learning_rate <- function(base_lr = 0.001,
                                                 verbose = 1,
                                                 cycle_momentum = FALSE,
                                                 base_momentum = 0.8,
-                                                max_momentum = 0.9) {
+                                                max_momentum = 0.9,
+                                                monitor = "val_loss",
+                                                monitor_mode = c("min", "max"),
+                                                min_lr = 0) {
   args <- capture_args(list(scale_fn = as_py_scale_fn))
   as_kerasclr_callback(py_invoke(py_core()$CyclicLR, args))
 }

@@ -29,6 +29,8 @@
 #' @param cycle_momentum Cycle the optimizer's momentum (default `TRUE`).
 #' @param base_momentum,max_momentum Momentum bounds, in (0, 1).
 #' @param verbose 0 (silent) or 1.
+#' @param plateau `NULL`, or [plateau_control()]: scale the rate by `factor`
+#'   when the monitored value stops improving.
 #' @return The Python `OneCycle` callback with the R class
 #'   `kerasclr_callback` (pass it to `fit()`). After training, `$history`
 #'   has one row per batch (`iteration`, `epoch`, `lr`, `base_lr` = the final
@@ -55,7 +57,7 @@ new_callback_one_cycle <- function(max_lr, total_steps = NULL, epochs = NULL,
                                    div_factor = 25, final_div_factor = 1e4,
                                    three_phase = FALSE, cycle_momentum = TRUE,
                                    base_momentum = 0.85, max_momentum = 0.95,
-                                   verbose = 0) {
+                                   verbose = 0, plateau = NULL) {
   as_kerasclr_callback(py_invoke(py_core()$OneCycle, capture_args()))
 }
 
@@ -85,6 +87,7 @@ new_callback_one_cycle <- function(max_lr, total_steps = NULL, epochs = NULL,
 #' @param lr_reduction_epochs `NULL` or 1-based epochs after which `lr_fac`
 #'   applies.
 #' @param verbose 0 (silent) or 1 (a message at each restart).
+#' @inheritParams new_callback_one_cycle
 #' @return The Python `SGDR` callback with the R class `kerasclr_callback`;
 #'   `$history` has `base_lr` = `min_lr` and `max_lr` = the current restart
 #'   rate.
@@ -99,7 +102,8 @@ new_callback_one_cycle <- function(max_lr, total_steps = NULL, epochs = NULL,
 #' }
 new_callback_sgdr <- function(max_lr = 0.01, min_lr = 0, steps_per_epoch = NULL,
                               epochs_to_restart = 10, mult_factor = 2, lr_decay = 1,
-                              lr_fac = 0.1, lr_reduction_epochs = NULL, verbose = 0) {
+                              lr_fac = 0.1, lr_reduction_epochs = NULL, verbose = 0,
+                              plateau = NULL) {
   as_kerasclr_callback(py_invoke(py_core()$SGDR, capture_args()))
 }
 
@@ -113,6 +117,7 @@ new_callback_sgdr <- function(max_lr = 0.01, min_lr = 0, steps_per_epoch = NULL,
 #' @param decay_factor Multiplier every `step_size` epochs, in (0, 1].
 #' @param step_size Epochs between two decays (>= 1).
 #' @param verbose 0 (silent) or 1 (a message at each decay).
+#' @inheritParams new_callback_one_cycle
 #' @return The Python `StepDecay` callback with the R class
 #'   `kerasclr_callback`.
 #' @seealso [step_decay_schedule()], [plot_lr_history()]
@@ -125,7 +130,7 @@ new_callback_sgdr <- function(max_lr = 0.01, min_lr = 0, steps_per_epoch = NULL,
 #'   decay$history_epoch
 #' }
 new_callback_step_decay <- function(initial_lr = 0.01, decay_factor = 0.5,
-                                    step_size = 10, verbose = 0) {
+                                    step_size = 10, verbose = 0, plateau = NULL) {
   as_kerasclr_callback(py_invoke(py_core()$StepDecay, capture_args()))
 }
 
@@ -146,6 +151,8 @@ new_callback_step_decay <- function(initial_lr = 0.01, decay_factor = 0.5,
 #' @param warmup_target Rate at the end of the warm-up, or `NULL` for no
 #'   warm-up.
 #' @param warmup_steps Steps of the warm-up (>= 0).
+#' @param verbose 0 (silent) or 1.
+#' @inheritParams new_callback_one_cycle
 #' @return The Python `CosineDecay` callback with the R class
 #'   `kerasclr_callback`.
 #' @seealso [cosine_decay_schedule()], [plot_lr_history()]
@@ -159,7 +166,7 @@ new_callback_step_decay <- function(initial_lr = 0.01, decay_factor = 0.5,
 #' }
 new_callback_cosine_decay <- function(initial_learning_rate, decay_steps, alpha = 0,
                                       name = "CosineDecay", warmup_target = NULL,
-                                      warmup_steps = 0) {
+                                      warmup_steps = 0, verbose = 0, plateau = NULL) {
   as_kerasclr_callback(py_invoke(py_core()$CosineDecay, capture_args()))
 }
 
@@ -225,4 +232,35 @@ cosine_decay_schedule <- function(iterations, initial_learning_rate, decay_steps
                                   alpha = 0, warmup_target = NULL, warmup_steps = 0) {
   args <- capture_args(list(iterations = as_py_counters))
   as.double(py_invoke(py_core()$cosine_decay_schedule, args))
+}
+
+#' Plateau control for any kerasclr policy
+#'
+#' Scales a policy's learning rate by `factor` when the monitored value has
+#' not improved for more than `patience` epochs (the rule of 'KerasMisc', as
+#' in [new_callback_cyclical_learning_rate()], which has these arguments
+#' itself), then waits `cooldown` epochs. Pass it as `plateau` to
+#' [new_callback_one_cycle()], [new_callback_sgdr()],
+#' [new_callback_step_decay()] or [new_callback_cosine_decay()].
+#'
+#' @param monitor The logged value to watch, e.g. `"val_loss"`.
+#' @param mode `"min"` (lower is better) or `"max"`.
+#' @param patience Epochs without improvement before a reduction; `Inf`
+#'   never reduces.
+#' @param factor Multiplier of a reduction, in (0, 1].
+#' @param cooldown Epochs after a reduction without another one.
+#' @param min_lr The rate is never reduced below this (>= 0).
+#' @return The plateau control (a Python `kerasclr.Plateau`), for one policy.
+#' @export
+#' @examples
+#' if (kerasclr_available()) {
+#'   decay <- new_callback_step_decay(initial_lr = 0.1, step_size = 5,
+#'                                    plateau = plateau_control(patience = 1,
+#'                                                              factor = 0.5))
+#'   replay_epochs(decay, steps_per_epoch = 4, val_loss = c(3, 2, 2.5, 2.6, 2.7))
+#'   decay$history_epoch
+#' }
+plateau_control <- function(monitor = "val_loss", mode = c("min", "max"), patience = Inf,
+                            factor = 0.9, cooldown = 2, min_lr = 0) {
+  py_invoke(py_core()$Plateau, capture_args())
 }

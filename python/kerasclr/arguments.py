@@ -178,20 +178,3 @@ def check_callback(name, value, method=None):
             r_got=f"a {kind}", whole_value=False)
     return value
 
-
-def check_counts(name, values, *, minimum=0, optional=False, note=None):
-    """Whole numbers >= ``minimum``: a sequence or one number, as a tuple of
-    ints (None gives ``()`` when ``optional``). One message for the whole
-    argument, e.g. "`lr_reduction_epochs` must be NULL or whole numbers >= 1
-    (1-based epochs), not c(2, 0)" in R."""
-    if values is None and optional:
-        return ()
-    items = (values,) if _is_number(values) else values
-    rule = f"whole numbers >= {minimum:g}" + (f" ({note})" if note else "")
-    try:
-        counts = tuple(check_count(name, v, minimum=minimum) for v in items)
-    except (ArgumentError, TypeError):
-        raise ArgumentError(
-            name, ("None or " if optional else "") + "a sequence of " + rule, values,
-            r_expected=("NULL or " if optional else "") + rule) from None
-    return counts

@@ -2,61 +2,44 @@
 
 Main entry points:
 
-- `CyclicLR`: the cyclical learning-rate callback (with plateau-scaled band).
-- `clr_schedule`: vectorised preview of a CLR schedule.
-- `plot_clr_history`: matplotlib plot of a callback's history.
-- `compare_clr_histories`: column-by-column comparison of two history tables.
+- policies (Keras callbacks): `CyclicLR`, `OneCycle`, `SGDR`, `StepDecay`,
+  `CosineDecay`, with plateau control for any of them (`Plateau`);
+- previews: `clr_schedule`, `one_cycle_schedule`, `sgdr_schedule`,
+  `step_decay_schedule`, `cosine_decay_schedule`;
+- plots: `plot_clr_history`, `plot_lr_history` (and their data,
+  `clr_plot_data`, `lr_plot_data`);
+- the LR range test: `lr_range_test`, `LRFinder`, `suggest_lr_band`;
+- `replay_epochs` (a policy without a model) and `compare_clr_histories`.
 """
 
 __version__ = "0.1.0"
 
 from kerasclr.compare import HistoryComparison, compare_clr_histories
-from kerasclr.cyclic import CyclicLR
-from kerasclr.lr_table import StepTableSchedule
-from kerasclr.plotting import clr_plot_data, plot_clr_history
+from kerasclr.engine import Plateau, PolicyCallback
+from kerasclr.errors import ArgumentError, KerasclrError, StateError
+from kerasclr.plotting import clr_plot_data, lr_plot_data, plot_clr_history, plot_lr_history
 from kerasclr.policies import (
     SGDR,
     CosineDecay,
+    CyclicLR,
     OneCycle,
     StepDecay,
+    clr_schedule,
     cosine_decay_schedule,
-    lr_plot_data,
     one_cycle_schedule,
-    plot_lr_history,
     sgdr_schedule,
     step_decay_schedule,
 )
 from kerasclr.range_test import LRFinder, LRRangeTestResult, lr_range_test
 from kerasclr.replay import replay_epochs
-from kerasclr.schedule import clr_schedule
-from kerasclr.suggest import smooth_losses, suggest_lr_band, sweep_lrs
+from kerasclr.suggest import loss_plot_limits, smooth_losses, suggest_lr_band, sweep_lrs
 
 __all__ = [
-    "CyclicLR",
-    "HistoryComparison",
-    "compare_clr_histories",
-    "StepTableSchedule",
-    "clr_plot_data",
-    "clr_schedule",
-    "plot_clr_history",
-    "replay_epochs",
-    # LR range test
-    "LRFinder",
-    "LRRangeTestResult",
-    "lr_range_test",
-    "smooth_losses",
-    "suggest_lr_band",
-    "sweep_lrs",
-    # other learning-rate policies
-    "OneCycle",
-    "SGDR",
-    "StepDecay",
-    "CosineDecay",
-    "one_cycle_schedule",
-    "sgdr_schedule",
-    "step_decay_schedule",
-    "cosine_decay_schedule",
-    "plot_lr_history",
-    "lr_plot_data",
-    "__version__",
+    "ArgumentError", "CosineDecay", "CyclicLR", "HistoryComparison", "KerasclrError",
+    "LRFinder", "LRRangeTestResult", "OneCycle", "Plateau", "PolicyCallback", "SGDR",
+    "StateError", "StepDecay", "__version__", "clr_plot_data", "clr_schedule",
+    "compare_clr_histories", "cosine_decay_schedule", "loss_plot_limits",
+    "lr_plot_data", "lr_range_test", "one_cycle_schedule", "plot_clr_history",
+    "plot_lr_history", "replay_epochs", "sgdr_schedule", "smooth_losses",
+    "step_decay_schedule", "suggest_lr_band", "sweep_lrs",
 ]

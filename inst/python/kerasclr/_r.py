@@ -23,8 +23,7 @@ import numpy as np
 
 from kerasclr.arguments import check_bool, check_callback
 from kerasclr.errors import ArgumentError, KerasclrError, use_r_wording
-from kerasclr.plotting import clr_plot_data
-from kerasclr.policies import lr_plot_data
+from kerasclr.plotting import lr_plot_data
 from kerasclr.suggest import loss_plot_limits
 
 __all__ = ["call", "check_callback", "error_fields", "frame_columns", "history_plot",
@@ -117,8 +116,9 @@ def history_plot(callback, granularity="epoch", show_bounds=None, argument="call
     R argument that holds the callback, for the error messages.
     """
     check_callback(argument, callback)
-    policy = getattr(callback, "policy_name", None) or type(callback).__name__
-    frame = (lr_plot_data if momentum else clr_plot_data)(callback, granularity)
+    frame = lr_plot_data(callback, granularity, argument=argument)
+    if not momentum:
+        frame = frame[["x", "lr", "base_lr", "max_lr"]]
     if show_bounds is None:
-        show_bounds = policy == "CyclicLR"
-    return frame_columns(frame), policy, check_bool("show_bounds", show_bounds)
+        show_bounds = callback.policy_name == "CyclicLR"
+    return frame_columns(frame), callback.policy_name, check_bool("show_bounds", show_bounds)

@@ -103,10 +103,22 @@ def check_ordered(low_name, low, high_name, high, *, strict=False):
         )
 
 
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def check_rate(name, value, *, positive=False):
+    """A learning rate: >= 0 (> 0 when ``positive``) and a finite float32."""
+    value = check_number(name, value, minimum=0.0, min_inclusive=not positive)
+    if value > FLOAT32_MAX:
+        raise ArgumentError(name, "a finite float32 number (<= 3.4e38; the optimizer "
+                            "applies float32 rates)", value)
+    return value
+
+
 def check_bounds(base_lr, max_lr, *, base_name="base_lr", max_name="max_lr"):
     """Two learning rates >= 0 with ``base_lr <= max_lr``."""
-    base_lr = check_number(base_name, base_lr, minimum=0.0)
-    max_lr = check_number(max_name, max_lr, minimum=0.0)
+    base_lr = check_rate(base_name, base_lr)
+    max_lr = check_rate(max_name, max_lr)
     check_ordered(base_name, base_lr, max_name, max_lr)
     return base_lr, max_lr
 
@@ -166,20 +178,3 @@ def check_callback(name, value, method=None):
             r_got=f"a {kind}", whole_value=False)
     return value
 
-
-def check_counts(name, values, *, minimum=0, optional=False, note=None):
-    """Whole numbers >= ``minimum``: a sequence or one number, as a tuple of
-    ints (None gives ``()`` when ``optional``). One message for the whole
-    argument, e.g. "`lr_reduction_epochs` must be NULL or whole numbers >= 1
-    (1-based epochs), not c(2, 0)" in R."""
-    if values is None and optional:
-        return ()
-    items = (values,) if _is_number(values) else values
-    rule = f"whole numbers >= {minimum:g}" + (f" ({note})" if note else "")
-    try:
-        counts = tuple(check_count(name, v, minimum=minimum) for v in items)
-    except (ArgumentError, TypeError):
-        raise ArgumentError(
-            name, ("None or " if optional else "") + "a sequence of " + rule, values,
-            r_expected=("NULL or " if optional else "") + rule) from None
-    return counts

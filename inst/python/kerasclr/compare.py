@@ -108,7 +108,7 @@ def compare_clr_histories(x, y, rtol=1e-6):
             ``history`` (aligned on ``iteration``) or ``history_epoch``
             (aligned on ``epoch``). Logical columns count as 0/1.
         rtol: relative tolerance for the ``within_tolerance`` column
-            (SEMANTICS.md compares applied learning rates with 1e-6).
+            (applied learning rates are float32: compare them with 1e-6).
 
     Returns:
         A `HistoryComparison`; its ``table`` has one row per column.

@@ -34,7 +34,7 @@ def use_r_wording(on=True):
     _READER["r"] = bool(on)
 
 
-class KerasclrError(Exception):
+class KerasclrError(ValueError):
     """A kerasclr error: ``str(error)`` in Python words, ``r_message`` in R's.
 
     Args:
@@ -52,7 +52,7 @@ class KerasclrError(Exception):
         return super().__str__()
 
 
-class ArgumentError(KerasclrError, TypeError, ValueError):
+class ArgumentError(KerasclrError, TypeError):
     """An argument does not meet its rule.
 
     The message names the argument, the rule and the value received:
@@ -90,7 +90,7 @@ class ArgumentError(KerasclrError, TypeError, ValueError):
         )
 
 
-class StateError(KerasclrError, ValueError):
+class StateError(KerasclrError):
     """A saved state that cannot be restored; nothing was changed.
 
     Args:

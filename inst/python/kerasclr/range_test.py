@@ -21,9 +21,8 @@ from kerasclr.arguments import (
     check_count,
     check_number,
 )
-from kerasclr.engine import TableDrivenCallback
-from kerasclr.history import GrowableArray
-from kerasclr.lr_table import StepTableSchedule, unwrap_optimizer
+from kerasclr.engine import GrowableArray, PolicyCallback, detach
+from kerasclr.errors import KerasclrError
 from kerasclr.suggest import (
     METHODS,
     EmaSmoother,
@@ -45,7 +44,7 @@ def _check_threshold(diverge_threshold):
                         min_inclusive=False, allow_inf=True)
 
 
-class LRFinder(TableDrivenCallback):
+class LRFinder(PolicyCallback):
     """LR range test as a Keras callback, for use inside your own ``fit()``.
 
     Over ``steps_per_epoch * epochs`` training steps the learning rate rises
@@ -92,9 +91,10 @@ class LRFinder(TableDrivenCallback):
         >>> finder.suggest()          # {'base_lr': ..., 'max_lr': ...}
     """
 
+    policy_name = "LRFinder"
+    r_function = "lr_range_test"
     # The loss of every batch decides when the test stops: read it in step.
     async_safe = False
-
 
     def __init__(self, min_lr=1e-7, max_lr=1.0, steps_per_epoch=100, epochs=1,
                  sweep="exponential", beta=0.98, diverge_threshold=4.0,
@@ -112,11 +112,8 @@ class LRFinder(TableDrivenCallback):
             min_lr, max_lr, total, sweep)
         self.beta = check_beta(beta)
         self.diverge_threshold = _check_threshold(diverge_threshold)
-        verbose = int(verbose) if isinstance(verbose, bool) else \
-            check_count("verbose", verbose)
-        super().__init__(verbose=verbose, epoch_columns=("epoch", "lr"))
+        super().__init__(verbose=verbose)
         self._rates = sweep_lrs(self.min_lr, self.max_lr, self.steps, self.sweep)
-        self.position = 0                # sweep step of the next batch
         self._losses = GrowableArray(np.float64)
         self._smoothed = GrowableArray(np.float64)
         self._smoother = EmaSmoother(self.beta)
@@ -125,32 +122,30 @@ class LRFinder(TableDrivenCallback):
         self._epoch_first_iteration = 0
         self._tracker_seen = (0.0, 0.0)
 
-    # -- engine interface ------------------------------------------------------
-    def _next_rates(self, n):
-        index = np.minimum(self.position + np.arange(n), self.steps - 1)
-        return self._rates[index]
+    # -- the policy ------------------------------------------------------------
+    def schedule(self, positions, settings):
+        return self._rates[np.minimum(positions.iteration, self.steps - 1)]
 
-    def _advance(self, n):
-        self.position += n
-
-    def _bounds(self):
+    def bounds(self, epoch, settings):
         return self.min_lr, self.max_lr
 
-    def _finish_epoch(self, logs):
-        self._record_epoch(logs, lr=self.next_lr)
+    def _epoch_columns(self):
+        return ("epoch", "lr")
 
     # -- Keras hooks ---------------------------------------------------------
     def on_train_begin(self, logs=None):
-        super().on_train_begin(logs)
-        if self._steps_per_execution != 1:
-            raise ValueError(
+        spe = int(getattr(self.model, "steps_per_execution", 1) or 1)
+        if spe != 1:
+            raise KerasclrError(
                 "LRFinder needs the loss of every step: compile the model with "
-                f"`steps_per_execution=1` (got {self._steps_per_execution})."
-            )
+                f"`steps_per_execution=1` (got {spe}).",
+                "lr_range_test() needs the loss of every step: compile the model with "
+                f"`steps_per_execution = 1` (got {spe}).")
+        super().on_train_begin(logs)
 
     def on_epoch_begin(self, epoch, logs=None):
         super().on_epoch_begin(epoch, logs)
-        self._epoch_first_iteration = self.trn_iterations
+        self._epoch_first_iteration = len(self._losses)
         self._tracker_seen = (0.0, 0.0)  # Keras resets its metrics every epoch
 
     def on_train_batch_end(self, batch, logs=None):
@@ -188,7 +183,7 @@ class LRFinder(TableDrivenCallback):
         tracker = getattr(self.model, "_loss_tracker", None)
         variables = getattr(tracker, "variables", None)
         if variables is not None and len(variables) == 2:
-            self._sync_backend_state()
+            self._sync_backend()
             total, count = (float(np.asarray(v.numpy())) for v in variables)
             seen_total, seen_count = self._tracker_seen
             self._tracker_seen = (total, count)
@@ -213,7 +208,7 @@ class LRFinder(TableDrivenCallback):
     @property
     def history(self):
         """One row per step: iteration, epoch, lr, loss, smoothed_loss."""
-        frame = super().history.drop(columns=["base_lr", "max_lr"])
+        frame = PolicyCallback.history.fget(self).drop(columns=["base_lr", "max_lr"])
         index = frame["iteration"].to_numpy()
         frame["loss"] = _take(self._losses.view(), index)
         frame["smoothed_loss"] = _take(self._smoothed.view(), index)
@@ -320,64 +315,29 @@ class LRRangeTestResult:
 
 
 class _ModelSnapshot:
-    """Weights and optimizer state (variables, lr object) of a model."""
+    """The values of a model's weights and its optimizer's variables."""
 
     def __init__(self, model):
         self.model = model
-        self.optimizer = model.optimizer
-        self.owner = unwrap_optimizer(model.optimizer)
-        if not self.optimizer.built:
-            self.optimizer.build(model.trainable_variables)
-        self.model_values = [np.array(v.numpy()) for v in model.variables]
-        self.optimizer_variables = list(self.optimizer.variables)
-        self.optimizer_values = [np.array(v.numpy()) for v in self.optimizer_variables]
-        self.owner_store = list(self.owner._variables)
-        self.learning_rate = self.owner._learning_rate
+        optimizer = model.optimizer
+        if not optimizer.built:
+            optimizer.build(model.trainable_variables)
+        self.variables = list(model.variables) + list(optimizer.variables)
+        self.values = [np.array(v.numpy()) for v in self.variables]
 
     def restore(self):
-        for variable, value in zip(self.model.variables, self.model_values):
+        for variable, value in zip(self.variables, self.values):
             variable.assign(value)
-        owner = self.owner
-        if owner._learning_rate is not self.learning_rate:
-            owner._learning_rate = self.learning_rate
-            self._restore_variable_list(owner)
-        for variable, value in zip(self.optimizer_variables, self.optimizer_values):
-            variable.assign(value)
-        if isinstance(self.learning_rate, StepTableSchedule):
-            schedule = self.learning_rate  # a kerasclr callback's table: resync
-            schedule._host_start = int(schedule.start.numpy())
-            schedule._last_values = schedule.table.numpy().astype(np.float64)
         self.model.stop_training = False
-        self.model.make_train_function(force=True)
-
-
-    def _restore_variable_list(self, owner):
-        """The optimizer's variable list as before: same objects, same order.
-
-        Drops the table variables the test added and puts the learning-rate
-        variable (untracked when the table was installed, re-tracked at the
-        end when it was assigned back) where it was.
-        """
-        if [id(v) for v in owner._variables] == [id(v) for v in self.owner_store]:
-            return
-        for variable in list(owner._variables):
-            owner._untrack_variable(variable)
-        locked = owner._tracker.locked
-        owner._tracker.unlock()
-        for variable in self.owner_store:
-            owner._track_variable(variable)
-        if locked:
-            owner._tracker.lock()
 
 
 def _num_samples(x):
     leaves = keras.tree.flatten(x)
     if not leaves or not hasattr(leaves[0], "shape") or not len(leaves[0].shape):
-        raise TypeError(
+        raise KerasclrError(
             "`x` must be an array (or a list/dict of arrays) for lr_range_test(); "
             "for a dataset or generator, pass `kerasclr.LRFinder` to your own "
-            "`fit()`."
-        )
+            "`fit()`.")
     return int(leaves[0].shape[0])
 
 
@@ -458,6 +418,7 @@ def lr_range_test(model, x, y=None, min_lr=1e-7, max_lr=1.0, steps=200,
         model.fit(x, y, batch_size=batch_size, epochs=epochs, shuffle=shuffle,
                   verbose=verbose, callbacks=[finder], **fit_kwargs)
     finally:
+        detach(model)  # plain again, also when fit() ended in an error
         if snapshot is not None:
             snapshot.restore()
     return LRRangeTestResult(finder, method=method, base_ratio=base_ratio)

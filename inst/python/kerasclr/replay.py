@@ -10,22 +10,38 @@ the same golden vectors.
 
 from __future__ import annotations
 
-import keras
-
 from kerasclr.arguments import check_count
+from kerasclr.engine import PolicyCallback
+from kerasclr.errors import ArgumentError, KerasclrError
+
+
+class _StepCounter:
+    """An optimizer step counter on the host."""
+
+    def __init__(self, value):
+        self.value = int(value)
+
+    def numpy(self):
+        return self.value
+
+    def assign_add(self, steps):
+        self.value += int(steps)
+
+
+class _ReplayOptimizer:
+    """An optimizer that only counts steps (no variables: a host-only table)."""
+
+    def __init__(self, step):
+        self.iterations = _StepCounter(step)
 
 
 class _ReplayModel:
     """The parts of a Keras model a kerasclr callback uses."""
 
-    def __init__(self):
-        self.optimizer = keras.optimizers.SGD(learning_rate=0.01)
-        self.optimizer.build([])
+    def __init__(self, step):
+        self.optimizer = _ReplayOptimizer(step)
         self.steps_per_execution = 1
         self.stop_training = False
-
-    def make_train_function(self, force=False):
-        return None
 
 
 def replay_epochs(callback, steps_per_epoch, val_loss=None, epochs=None):
@@ -49,22 +65,20 @@ def replay_epochs(callback, steps_per_epoch, val_loss=None, epochs=None):
         >>> kerasclr.replay_epochs(clr, 13, val_loss=[30.1, 25.2, 26.0, ...])
         >>> clr.history_epoch
     """
+    if not isinstance(callback, PolicyCallback):
+        raise ArgumentError("callback", "a kerasclr policy callback", callback,
+                            got=type(callback).__name__)
     steps_per_epoch = check_count("steps_per_epoch", steps_per_epoch, minimum=1)
     losses = None if val_loss is None else [
         None if v is None else float(v) for v in val_loss]
     if epochs is None:
         if losses is None:
-            raise ValueError("Give `val_loss` or `epochs`.")
+            raise KerasclrError("Give `val_loss` or `epochs`.")
         epochs = len(losses)
     epochs = check_count("epochs", epochs)
     if losses is not None and len(losses) < epochs:
-        raise ValueError(
-            f"`val_loss` has {len(losses)} values for {epochs} epochs."
-        )
-    model = getattr(callback, "_replay_model", None)
-    if model is None:
-        model = _ReplayModel()
-        callback._replay_model = model
+        raise KerasclrError(f"`val_loss` has {len(losses)} values for {epochs} epochs.")
+    model = _ReplayModel(callback.optimizer_step)
     callback.set_model(model)
     callback.set_params({"verbose": 0, "epochs": epochs, "steps": steps_per_epoch})
     callback.on_train_begin()

@@ -42,7 +42,7 @@ import math
 import numpy as np
 
 from kerasclr.arguments import check_choice, check_count, check_number
-from kerasclr.schedule import ClrScale, cyclic_lr
+from kerasclr.policies.cyclic import ClrScale, cyclic_lr
 
 SWEEPS = ("exponential", "linear")
 METHODS = ("fall", "steepest", "minimum", "valley")
