@@ -14,6 +14,8 @@
 #   5. tests/e2e/keras3_reload.R: a new session with keras3 only (kerasclr not
 #      importable) loads the model, sets the learning rate, fits with
 #      callback_reduce_lr_on_plateau(), export_savedmodel();
+#      tests/e2e/keras3_checkpoint.R: keras3 and library(kerasclr) alone load a
+#      checkpoint written during a fit with kerasclr;
 #   6. tests/e2e/portable_model.py: the same in Python without kerasclr;
 #   7. tests/e2e/env_order.R: with keras3's "r-keras" and install_kerasclr()'s
 #      "r-kerasclr" both present, either load order uses "r-keras"; kerasclr
@@ -79,17 +81,22 @@ else
 fi
 "$PY" -m pip freeze --all >"$OUT/pip-before.txt" 2>/dev/null
 
-# In $OUT, so that no pyproject.toml of the checkout is in reach of reticulate.
+# From a folder outside the checkout, so that reticulate finds no
+# pyproject.toml to read as a poetry project (a user's folder has none).
 export R_LIBS="$OUT/lib:$KERAS3_LIB"
-in_out() { (cd "$OUT" && "$@"); }
+RUN_DIR="$(mktemp -d)"
+trap 'rm -rf "$RUN_DIR"' EXIT
+in_out() { (cd "$RUN_DIR" && "$@"); }
 
 step "4. keras3 session: the KerasMisc README example, save_model()"
 run "keras3-train" in_out env RETICULATE_PYTHON="$PY" Rscript "$ROOT/tests/e2e/keras3_train.R"
 "$PY" -m pip freeze --all >"$OUT/pip-after.txt" 2>/dev/null
 run "nothing-pip-installed" diff "$OUT/pip-before.txt" "$OUT/pip-after.txt"
 
-step "5. new session, keras3 only: load_model(), set the lr, ReduceLROnPlateau, export_savedmodel()"
+step "5. new sessions: keras3 only loads the model (set the lr, ReduceLROnPlateau, export_savedmodel()); keras3 + library(kerasclr) loads a checkpoint"
 run "keras3-reload" in_out env RETICULATE_PYTHON="$PY" Rscript "$ROOT/tests/e2e/keras3_reload.R"
+
+run "keras3-checkpoint" in_out env RETICULATE_PYTHON="$PY" Rscript "$ROOT/tests/e2e/keras3_checkpoint.R"
 
 step "6. Python without kerasclr: load, set the lr, ReduceLROnPlateau, export()"
 run "python-portable" in_out "$PY" "$ROOT/tests/e2e/portable_model.py" "$OUT"

@@ -94,9 +94,11 @@ message <- error_message(model |> fit(
   data$x, data$y, validation_data = list(data$x_val, data$y_val), epochs = 1,
   verbose = 0, callbacks = list(clr, callback_reduce_lr_on_plateau())))
 cat("        (message: ", message, ")\n", sep = "")
-check("ReduceLROnPlateau in the same fit(): a kerasclr error naming both",
-      grepl("ReduceLROnPlateau", message, fixed = TRUE) &&
-        grepl("CyclicLR|cyclical", message) && grepl("patience", message, fixed = TRUE))
+check("ReduceLROnPlateau in the same fit(): a kerasclr error naming both, in R terms",
+      grepl("callback_reduce_lr_on_plateau()", message, fixed = TRUE) &&
+        grepl("new_callback_cyclical_learning_rate()", message, fixed = TRUE) &&
+        grepl("`patience`", message, fixed = TRUE) &&
+        !grepl("Error|py_last_error|Traceback", message))
 check("... raised at train begin, before any batch", nrow(clr$history) == 0L)
 
 # After fit() the optimizer is a plain Keras optimizer again.
@@ -105,5 +107,14 @@ check("the learning rate can be set after fit()", {
   abs(as.numeric(model$optimizer$learning_rate) - 1e-4) < 1e-10
 })
 save_model(model, file.path(out, "clr_model.keras"), overwrite = TRUE)
+
+# A checkpoint written during a fit with kerasclr (keras3_checkpoint.R loads it).
+checkpoint <- file.path(out, "checkpoint.keras")
+check("ModelCheckpoint in a fit() with kerasclr writes a checkpoint", {
+  model |> fit(data$x, data$y, epochs = 2, verbose = 0, batch_size = 32, callbacks = list(
+    new_callback_cyclical_learning_rate(step_size = 8, verbose = 0),
+    callback_model_checkpoint(checkpoint)))
+  file.exists(checkpoint)
+})
 check("save_model() wrote clr_model.keras", file.exists(file.path(out, "clr_model.keras")))
 finish("keras3_train.R")
