@@ -155,6 +155,7 @@ class PolicyCallback(keras.callbacks.Callback):
         self._check_step_at_epoch_begin = False
         self._loaded_step = None
         self._saved_file = None            # what the last save/load left on disk
+        self._fit_params = {}
         self._truncations = 0              # rows dropped (rollback, load)
 
     # -- what a policy writes -------------------------------------------------
@@ -304,10 +305,6 @@ class PolicyCallback(keras.callbacks.Callback):
         self._attachment = None
 
     def on_train_begin(self, logs=None):
-        with self._plain_on_error():
-            self._train_begin()
-
-    def _train_begin(self):
         model = self.model
         if getattr(model, "optimizer", None) is None:
             raise KerasclrError(
@@ -317,6 +314,12 @@ class PolicyCallback(keras.callbacks.Callback):
                 "`compile(model, optimizer = ...)` before fit().")
         self._fit = fit_context.current_fit(model)
         self._check_other_callbacks()
+        with self._plain_on_error():
+            self._train_begin()
+
+    def _train_begin(self):
+        model = self.model
+        self._fit_params = dict(self.params or {})
         self._steps = self.params.get("steps") if self.params else None
         self.resolve(self.params or {})
         self._spe = int(getattr(model, "steps_per_execution", 1) or 1)
@@ -653,6 +656,9 @@ class PolicyCallback(keras.callbacks.Callback):
                 "plateau_control(...)`).")
         for outer in fit_context.running_fits()[1:]:
             if self in outer.callback_list and outer.model is not self.model:
+                # The outer fit() goes on with its own model and params.
+                self.set_model(outer.model)
+                self.set_params(self._fit_params)
                 raise KerasclrError(
                     f"This {self.policy_name} is already in a running fit() of another "
                     "model; a callback serves one fit() at a time.",

@@ -431,17 +431,20 @@ def load(callback, path):
             raise StateError(path, f"line {number} is not valid JSON ({error}); the "
                              "file is damaged.") from None
     if not records:
+        if data.lstrip().startswith(b'{"format": "' + FORMAT.encode()):
+            raise StateError(path, "it ends before its first record is complete; the "
+                             "file is truncated.")
         try:
             json.loads(data)
         except (json.JSONDecodeError, UnicodeDecodeError) as error:
             raise StateError(path, f"it is not a kerasclr state file (not JSON: "
                              f"{error}).") from None
-        raise StateError(path, "it ends before its first record is complete; the "
-                         "file is truncated.")
+        raise StateError(path, "it is not a kerasclr state file (no line ends).")
     decoded = decode(callback, records, source=path)
-    decoded.saved_file = {"path": os.path.abspath(path), "stat": _stat(path),
-                          "rows": int(decoded.values["lr"].size),
-                          "epochs": len(decoded.epoch_rows), "changes": None}
+    if not lines[-1].strip():  # a clean file: the next save may append to it
+        decoded.saved_file = {"path": os.path.abspath(path), "stat": _stat(path),
+                              "rows": int(decoded.values["lr"].size),
+                              "epochs": len(decoded.epoch_rows), "changes": None}
     return decoded
 
 

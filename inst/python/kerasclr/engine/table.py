@@ -164,6 +164,17 @@ def _value(variable):
     return variable.value if isinstance(variable, keras.Variable) else variable
 
 
+def _step_after(iterations, grads):
+    """The step counter, read after ``grads`` exist (TensorFlow graphs)."""
+    if keras.backend.backend() != "tensorflow":
+        return iterations
+    import tensorflow as tf
+
+    ready = [g for g in grads if tf.is_tensor(g)]
+    with tf.control_dependencies(ready):
+        return tf.identity(iterations.value)
+
+
 class Attachment:
     """A table installed on an optimizer by one callback (see module doc)."""
 
@@ -385,11 +396,16 @@ def _attached_class(base):
         return config
 
     def _backend_update_step(self, grads, trainable_variables, learning_rate):
+        # The rate (and momentum) of this update, looked up from a read of the
+        # step counter that waits for the gradients: on TensorFlow the
+        # counter's increment then waits for them too, so a step that fails
+        # before its update (a data source that fails or runs out) does not
+        # advance the counter without training.
         attachment = self.__dict__[ATTACHED]
+        row = attachment.table.lookup(_step_after(self._iterations, grads))
         if attachment.momentum_attribute is None:
             return super(subclass, self)._backend_update_step(
-                grads, trainable_variables, learning_rate)
-        row = attachment.table.lookup(self._iterations)
+                grads, trainable_variables, row)
         nominal = self.__dict__[attachment.momentum_attribute]
         if keras.backend.backend() == "torch":  # eager: fused updates take floats
             attachment.in_step = float(row[1])
