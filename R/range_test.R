@@ -154,8 +154,8 @@ print.kerasclr_lr_range_test <- function(x, ...) {
 suggest_lr_band <- function(lr, loss, method = c("fall", "steepest", "minimum", "valley"),
                             base_ratio = 4) {
   if (!is.numeric(lr) || !is.numeric(loss)) {
-    stop("`lr` and `loss` must be numeric vectors, not ", describe_value(lr),
-         " and ", describe_value(loss), ".", call. = FALSE)
+    check_stop("`lr` and `loss` must be numeric vectors, not ", describe_value(lr),
+               " and ", describe_value(loss), ".", call = sys.call())
   }
   args <- capture_args(list(lr = function(x) array(as.double(x)),
                             loss = function(x) array(as.double(x))))
@@ -181,8 +181,8 @@ suggest_lr_band <- function(lr, loss, method = c("fall", "steepest", "minimum", 
 plot_lr_range_test <- function(result, backend = c("ggplot2", "base"),
                                show_loss = TRUE) {
   if (!inherits(result, "kerasclr_lr_range_test")) {
-    stop("`result` must be the value of lr_range_test(), not ",
-         describe_value(result), ".", call. = FALSE)
+    check_stop("`result` must be the value of lr_range_test(), not ",
+               describe_value(result), ".", call = sys.call())
   }
   backend <- if (missing(backend)) "ggplot2" else
     check_choice(backend, c("ggplot2", "base"), "backend")
@@ -192,7 +192,7 @@ plot_lr_range_test <- function(result, backend = c("ggplot2", "base"),
   }
   data <- result$history
   if (nrow(data) == 0L) {
-    stop("`result` has no steps to plot.", call. = FALSE)
+    check_stop("`result` has no steps to plot.", call = sys.call())
   }
   ylim <- unlist(py_invoke(py_gateway()$loss_plot_limits,
                            list(array(as.double(data$smoothed_loss)))))

@@ -25,8 +25,8 @@
 replay_epochs <- function(callback, steps_per_epoch, val_loss = NULL, epochs = NULL) {
   py_invoke(py_gateway()$check_callback, list("callback", callback))
   if (!is.null(val_loss) && !is.numeric(val_loss) && !all(is.na(val_loss))) {
-    stop("`val_loss` must be NULL or a numeric vector, not ", describe_value(val_loss),
-         ".", call. = FALSE)
+    check_stop("`val_loss` must be NULL or a numeric vector, not ",
+               describe_value(val_loss), ".", call = sys.call())
   }
   args <- capture_args(list(val_loss = as_py_losses))
   # The callback's verbose messages go to R's console (capturable).
