@@ -126,7 +126,7 @@ class LRFinder(PolicyCallback):
     def schedule(self, positions, settings):
         return self._rates[np.minimum(positions.iteration, self.steps - 1)]
 
-    def bounds(self, epoch, settings):
+    def bounds(self, positions, settings):
         return self.min_lr, self.max_lr
 
     def _epoch_columns(self):

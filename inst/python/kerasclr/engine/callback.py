@@ -27,8 +27,8 @@ A policy subclass writes:
 - ``get_config()``: its constructor arguments;
 - ``schedule(positions, settings)``: float64 rates of the ``positions``
   (a `Positions`);
-- ``bounds(epoch, settings)``: the ``(base_lr, max_lr)`` envelope recorded
-  with the rows of 0-based ``epoch``;
+- ``bounds(positions, settings)``: the ``(base_lr, max_lr)`` envelope
+  recorded with the rows at ``positions`` (two arrays, or numbers);
 - when it cycles momentum, ``momentum_schedule(positions, settings)``;
 - optionally ``initial_settings()`` (default ``{"scale": 1.0}``, the scale
   of plateau control), ``reduce(settings, plateau)`` (default: scale by
@@ -168,7 +168,7 @@ class PolicyCallback(keras.callbacks.Callback):
     def momentum_schedule(self, positions, settings):  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def bounds(self, epoch, settings):  # pragma: no cover - abstract
+    def bounds(self, positions, settings):  # pragma: no cover - abstract
         raise NotImplementedError
 
     def resolve(self, params):
@@ -222,12 +222,25 @@ class PolicyCallback(keras.callbacks.Callback):
             values = values.astype(np.float32).astype(np.float64)
         return values
 
+    def _plateaus(self):
+        """Every plateau control of the policy, by name (saved with the state)."""
+        return {} if self.plateau is None else {"policy": self.plateau}
+
+    def _active_plateau(self):
+        """The plateau control deciding at this epoch end: ``(plateau,
+        reduce(settings) -> new settings or None, lag)``, or None."""
+        if self.plateau is None:
+            return None
+        return self.plateau, lambda settings: self.reduce(settings, self.plateau), \
+            self.plateau_lag
+
     def _epoch_columns(self):
+        has_plateau = bool(self._plateaus())
         fixed = ("epoch",)
-        if self.plateau is not None:
+        if has_plateau:
             fixed += ("not_improved_for_n_times",)
         fixed += ("base_lr", "max_lr", "lr")
-        if self.plateau is not None:
+        if has_plateau:
             fixed += ("in_cooldown",)
         return fixed
 
@@ -237,6 +250,12 @@ class PolicyCallback(keras.callbacks.Callback):
         """Per-iteration history as a pandas DataFrame (one row per batch)."""
         self._commit_all(read_step=True)
         return self._iteration_history.to_pandas()
+
+    def history_rows(self, start=0):
+        """Per-iteration rows from row ``start`` on, as a dict of numpy arrays
+        (what `history` holds, without building the whole table)."""
+        self._commit_all(read_step=True)
+        return self._iteration_history.columns(start)
 
     @property
     def history_epoch(self):
@@ -394,7 +413,8 @@ class PolicyCallback(keras.callbacks.Callback):
             moved = self._committed_step != step
             self._committed_step = step
         else:
-            self._pending_runs.append((epoch_number, step, self._settings))
+            self._pending_runs.append((epoch_number, self._epoch_first_step, step,
+                                       self._settings))
             # An epoch of unexpected length moves the epochs of the next steps.
             moved = bool(self.uses_epochs and self._steps
                          and step != self._epoch_first_step + self._steps)
@@ -418,29 +438,34 @@ class PolicyCallback(keras.callbacks.Callback):
     def _epoch_end_update(self, logs, epoch_index):
         """Plateau logic; returns the epoch row's fixed columns (its lr is read
         later, off the table) and an error to raise once the row is recorded."""
-        base_lr, max_lr = self.bounds(self.epochs_done - 1, self._settings)
+        last = Positions.ahead(1, max(0, self.next_iteration - 1), self.epochs_done - 1,
+                               0, None)
+        base_lr, max_lr = (float(np.broadcast_to(v, 1)[0])
+                           for v in self.bounds(last, self._settings))
         fixed = {"epoch": self.epochs_done, "base_lr": base_lr, "max_lr": max_lr}
-        plateau = self.plateau
         error = None
-        if plateau is not None:
+        if self._plateaus():
+            fixed["not_improved_for_n_times"], fixed["in_cooldown"] = 0, False
+        active = self._active_plateau()
+        if active is not None:
+            plateau, reduce, lag = active
             outcome = plateau.observe(logs, self._fit, epoch_index)
             error = outcome if isinstance(outcome, KerasclrError) else None
             fixed["not_improved_for_n_times"] = plateau.not_improved_for_n_times
             fixed["in_cooldown"] = plateau.cooldown_counter > 0
             if outcome == "count":
-                self._plateau_decision()
+                self._plateau_decision(plateau, reduce, lag)
         return fixed, error
 
-    def _plateau_decision(self):
-        plateau = self.plateau
+    def _plateau_decision(self, plateau, reduce, lag):
         decision = plateau.decide()
         if decision == "cooldown":
             self._say(f"cooling down ({plateau.cooldown_counter} epoch(s) left).")
         elif decision == "reduce":
-            new = self.reduce(self._settings, plateau)
+            new = reduce(self._settings)
             if new is not None:
                 plateau.reduced()
-                self._change_settings(new, lag=self.plateau_lag)
+                self._change_settings(new, lag=lag)
 
     def _say(self, text):
         if self.verbose > 0:
@@ -507,17 +532,20 @@ class PolicyCallback(keras.callbacks.Callback):
         """Rows for pending epochs (and the open epoch up to ``step``)."""
         runs, self._pending_runs = self._pending_runs, []
         if step is not None and self._epoch_open:
-            runs.append((self.epochs_done + 1, step, self._settings))
-        for epoch_number, end, settings in runs:
+            runs.append((self.epochs_done + 1, self._epoch_first_step, step,
+                         self._settings))
+        for epoch_number, first_step, end, settings in runs:
             count = end - self._committed_step
             if count > 0:
                 values = self._table.rows(self._committed_step, count)
-                base_lr, max_lr = self.bounds(epoch_number - 1, settings)
+                positions = Positions.ahead(count, self._committed_rows, epoch_number - 1,
+                                            self._committed_step - first_step, None)
+                base_lr, max_lr = self.bounds(positions, settings)
                 columns = {"lr": values[:, 0]}
                 if self.cycle_momentum:
                     columns["momentum"] = values[:, 1]
-                self._iteration_history.add_run(self._committed_rows, epoch_number,
-                                                base_lr, max_lr, columns)
+                self._iteration_history.add_rows(self._committed_rows, epoch_number,
+                                                 base_lr, max_lr, columns)
                 self._committed_rows += count
                 self._committed_step = end
                 self._history_changes += 1
@@ -568,7 +596,8 @@ class PolicyCallback(keras.callbacks.Callback):
                 "epochs_done": self.epochs_done, "settings": dict(self._settings),
                 "previous_settings": dict(self._previous_settings),
                 "settings_from": self._settings_from,
-                "plateau": None if self.plateau is None else self.plateau.get_state()}
+                "plateau": {name: plateau.get_state()
+                            for name, plateau in self._plateaus().items()}}
 
     def _state_mark(self):
         """The snapshot a saved state resumes from (mid-epoch: the rows so far)."""
@@ -630,8 +659,8 @@ class PolicyCallback(keras.callbacks.Callback):
         self._settings = dict(mark["settings"])
         self._previous_settings = dict(mark["previous_settings"])
         self._settings_from = mark["settings_from"]
-        if self.plateau is not None:
-            self.plateau.set_state(dict(mark["plateau"]))
+        for name, plateau in self._plateaus().items():
+            plateau.set_state(dict(mark["plateau"][name]))
 
     # -- the model ---------------------------------------------------------------------
     def _check_other_callbacks(self):

@@ -98,6 +98,18 @@ class IterationHistory:
                                (first_iteration, lr.size, epoch, base_lr, max_lr)):
             self._runs[name].append(value)
 
+    def add_rows(self, first_iteration, epoch, base_lr, max_lr, values):
+        """Append rows of one epoch; ``base_lr``/``max_lr`` are numbers or
+        per-row arrays (a new run starts wherever they change)."""
+        count = np.asarray(values["lr"]).size
+        base_lr = np.broadcast_to(np.asarray(base_lr, np.float64), (count,))
+        max_lr = np.broadcast_to(np.asarray(max_lr, np.float64), (count,))
+        cuts = np.flatnonzero((np.diff(base_lr) != 0) | (np.diff(max_lr) != 0)) + 1
+        for lo, hi in zip([0, *cuts.tolist()], [*cuts.tolist(), count]):
+            self.add_run(first_iteration + lo, epoch, float(base_lr[lo]),
+                         float(max_lr[lo]),
+                         {name: np.asarray(column)[lo:hi] for name, column in values.items()})
+
     def truncate(self, rows):
         """Keep only the first ``rows`` rows."""
         rows = int(rows)
@@ -125,31 +137,25 @@ class IterationHistory:
         """The float32 values of a value column (a view)."""
         return self._values[name].view()
 
-    def columns(self) -> dict:
-        """The table as a dict of numpy arrays, one allocation per column."""
+    def columns(self, start=0) -> dict:
+        """The table (rows from ``start`` on) as a dict of numpy arrays, one
+        allocation per column. Rows are numbered by training iteration."""
         runs = self.runs()
-        lengths = runs["length"]
-        rows = len(self)
-        firsts = runs["first_iteration"]
-        offsets = np.cumsum(lengths) - lengths
-        if firsts.size == 0 or np.array_equal(firsts - offsets,
-                                              np.full(firsts.size, firsts[0])):
-            iteration = np.arange(firsts[0] if firsts.size else 0,
-                                  (firsts[0] if firsts.size else 0) + rows, dtype=np.int64)
-        else:
-            iteration = np.empty(rows, dtype=np.int64)
-            for first, offset, length in zip(firsts.tolist(), offsets.tolist(),
-                                             lengths.tolist()):
-                iteration[offset:offset + length] = np.arange(first, first + length)
+        ends = np.cumsum(runs["length"])
+        first = int(np.searchsorted(ends, start, side="right"))
+        lengths = runs["length"][first:]
+        if start and lengths.size:
+            lengths = lengths.copy()
+            lengths[0] = ends[first] - start
         table = {
-            "iteration": iteration,
-            "epoch": np.repeat(runs["epoch"], lengths),
-            "lr": self.values("lr").astype(np.float64),
-            "base_lr": np.repeat(runs["base_lr"], lengths),
-            "max_lr": np.repeat(runs["max_lr"], lengths),
+            "iteration": np.arange(start, len(self), dtype=np.int64),
+            "epoch": np.repeat(runs["epoch"][first:], lengths),
+            "lr": self.values("lr")[start:].astype(np.float64),
+            "base_lr": np.repeat(runs["base_lr"][first:], lengths),
+            "max_lr": np.repeat(runs["max_lr"][first:], lengths),
         }
         for name in self.extra_columns:
-            table[name] = self.values(name).astype(np.float64)
+            table[name] = self.values(name)[start:].astype(np.float64)
         return table
 
     def to_pandas(self) -> pd.DataFrame:

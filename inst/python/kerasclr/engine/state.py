@@ -351,13 +351,14 @@ class _Checker:
                              f"must hold exactly {sorted(expected)}, got {settings!r}")
             callback.check_settings(settings, lambda f, t, n=name: self.problem(
                 f"{field}.{n}.{f.split('.', 1)[-1]}", t))
-        plateau = mark.get("plateau")
-        if (plateau is None) != (callback.plateau is None):
-            self.problem(f"{field}.plateau", "does not match the callback's plateau "
-                         "control")
-        if plateau is not None:
-            callback.plateau.check_state(plateau, lambda f, t: self.problem(
-                f"{field}.{f}", t))
+        plateaus = mark.get("plateau")
+        mine = callback._plateaus()
+        if not isinstance(plateaus, dict) or set(plateaus) != set(mine):
+            self.problem(f"{field}.plateau", f"must hold the state of {sorted(mine)}, got "
+                         f"{plateaus!r}")
+        for name, plateau in mine.items():
+            plateau.check_state(plateaus[name], lambda f, t, n=name: self.problem(
+                f"{field}.plateau.{n}.{f.split('.', 1)[-1]}", t))
         return mark
 
 

@@ -96,7 +96,7 @@ class CosineDecay(PolicyCallback):
                 out = np.where(s < warmup, warm, decay(s - warmup, target))
         return self.scaled(np.asarray(out, dtype=_F).astype(np.float64), settings)
 
-    def bounds(self, epoch, settings):
+    def bounds(self, positions, settings):
         peak = (self.initial_learning_rate if self.warmup_target is None
                 else self.warmup_target)
         low, high = self.alpha * peak, peak

@@ -346,7 +346,7 @@ class CyclicLR(PolicyCallback):
                             self.base_momentum, self.max_momentum,
                             settings["step_size"], self.scale)
 
-    def bounds(self, epoch, settings):
+    def bounds(self, positions, settings):
         return settings["base_lr"], settings["max_lr"]
 
     def reduce(self, settings, plateau):

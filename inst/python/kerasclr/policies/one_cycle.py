@@ -122,6 +122,7 @@ class OneCycle(PolicyCallback):
         self.base_momentum, self.max_momentum = check_momentum_bounds(base_momentum,
                                                                       max_momentum)
         self.total_steps = None
+        self._total_steps_argument = total_steps
         if total_steps is None and self.steps_per_epoch is not None:
             total_steps = self.epochs * self.steps_per_epoch
         if total_steps is not None:
@@ -219,13 +220,13 @@ class OneCycle(PolicyCallback):
     def momentum_schedule(self, positions, settings):
         return self.values(positions.iteration, "momentum")
 
-    def bounds(self, epoch, settings):
+    def bounds(self, positions, settings):
         return tuple(float(v) for v in self.scaled(np.array([self.min_lr, self.max_lr]),
                                                    settings))
 
     def get_config(self):
         return {
-            "max_lr": self.max_lr, "total_steps": self.total_steps,
+            "max_lr": self.max_lr, "total_steps": self._total_steps_argument,
             "epochs": self.epochs, "steps_per_epoch": self.steps_per_epoch,
             "pct_start": self.pct_start, "anneal_strategy": self.anneal_strategy,
             "div_factor": self.div_factor, "final_div_factor": self.final_div_factor,
@@ -234,11 +235,18 @@ class OneCycle(PolicyCallback):
             "verbose": self.verbose, **self.plateau_config(),
         }
 
-    def _check_config(self, saved):
-        """A state saved after the length was set from fit() loads into a
-        callback whose length is still open."""
-        if self.total_steps is None and saved.get("total_steps") is not None:
-            self._set_total_steps(int(saved["total_steps"]))
+    def _policy_state(self):
+        return {"total_steps": self.total_steps}
+
+    def _check_policy_state(self, state, problem):
+        total = state.get("total_steps")
+        if total is not None and (not isinstance(total, int) or isinstance(total, bool)
+                                  or total < 2):
+            problem("policy_state.total_steps", f"must be a whole number >= 2, got {total!r}")
+
+    def _set_policy_state(self, state):
+        if state.get("total_steps") is not None:
+            self._set_total_steps(state["total_steps"])
 
 
 def one_cycle_schedule(iterations, max_lr, total_steps, pct_start=0.3,

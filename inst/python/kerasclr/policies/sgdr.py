@@ -131,9 +131,9 @@ class SGDR(PolicyCallback):
         rates = self.min_lr + (peak - self.min_lr) * (1.0 + np.cos(math.pi * fraction)) / 2
         return self.scaled(rates, settings)
 
-    def bounds(self, epoch, settings):
-        low_high = np.array([self.min_lr, float(self.restart_lr([epoch])[0])])
-        return tuple(float(v) for v in self.scaled(low_high, settings))
+    def bounds(self, positions, settings):
+        low = self.scaled(np.full(len(positions), self.min_lr), settings)
+        return low, self.scaled(self.restart_lr(positions.epoch), settings)
 
     def after_epoch(self):
         starts, lengths = self._periods(self.epochs_done)

@@ -54,9 +54,8 @@ class StepDecay(PolicyCallback):
     def schedule(self, positions, settings):
         return self.scaled(self._rate_of_epochs(positions.epoch), settings)
 
-    def bounds(self, epoch, settings):
-        position = Positions(np.array([0]), np.array([epoch]), np.array([0]))
-        return float(self.schedule(position, settings)[0]), self.initial_lr
+    def bounds(self, positions, settings):
+        return self.schedule(positions, settings), self.initial_lr
 
     def after_epoch(self):
         if self.epochs_done % self.step_size == 0:
