@@ -13,8 +13,8 @@
 #' is 1 (`"triangular"`), `1 / 2^(cycle - 1)` (`"triangular2"`),
 #' `gamma^c` (`"exp_range"`) or `scale_fn(cycle)` / `scale_fn(c)`.
 #'
-#' The value is the Python callback object itself (class
-#' `kerasclr.cyclic.CyclicLR`), so it can be passed unchanged to `fit()` of
+#' The value is the Python callback object itself (a `CyclicLR`), so it
+#' can be passed unchanged to `fit()` of
 #' 'keras3' or of a Keras model used through [reticulate::import()]. It also
 #' has the R class `kerasclr_callback`: [print()] gives a one-line summary,
 #' `$history` and `$history_epoch` are R data frames and
@@ -47,6 +47,10 @@
 #'   Adds a `momentum` column to both histories.
 #' @param base_momentum,max_momentum Momentum at the top / bottom of the
 #'   learning-rate cycle, in (0, 1).
+#' @param monitor The logged value the plateau control watches (default
+#'   `"val_loss"`, as in 'KerasMisc').
+#' @param monitor_mode `"min"` (lower is better) or `"max"`.
+#' @param min_lr The band never shrinks below this learning rate (>= 0).
 #'
 #' @return The Python `CyclicLR` callback with the extra R class
 #'   `kerasclr_callback`. After training:
@@ -97,47 +101,12 @@ new_callback_cyclical_learning_rate <- function(base_lr = 0.001,
                                                 verbose = 1,
                                                 cycle_momentum = FALSE,
                                                 base_momentum = 0.8,
-                                                max_momentum = 0.9) {
-  args <- clr_args(base_lr, max_lr, step_size, mode, gamma, scale_fn, scale_mode,
-                   missing(mode), missing(scale_mode))
-  args$patience <- check_count(patience, "patience", allow_inf = TRUE)
-  args$factor <- check_number(factor, "factor", min = 0, max = 1, min_inclusive = FALSE)
-  args$decrease_base_lr <- check_flag(decrease_base_lr, "decrease_base_lr")
-  args$cooldown <- check_count(cooldown, "cooldown")
-  if (is.logical(verbose) && length(verbose) == 1L && !is.na(verbose)) {
-    verbose <- as.numeric(verbose)
-  }
-  args$verbose <- as.integer(check_count(verbose, "verbose"))
-  if (check_flag(cycle_momentum, "cycle_momentum")) {
-    args <- c(args, cycle_momentum = TRUE,
-              check_momentum_bounds(base_momentum, max_momentum, call = sys.call()))
-  }
-  core <- py_core()
-  callback <- py_call(do.call(core$CyclicLR, args))
-  as_kerasclr_callback(callback)
-}
-
-# Checked arguments of the CLR formula, shared by the callback and
-# clr_schedule(): a named list ready for Python.
-clr_args <- function(base_lr, max_lr, step_size, mode, gamma, scale_fn, scale_mode,
-                     default_mode, default_scale_mode, call = sys.call(-1)) {
-  bounds <- check_bounds(base_lr, max_lr, call = call)
-  step_size <- check_number(step_size, "step_size", min = 1, call = call)
-  mode <- if (default_mode) "triangular" else mode
-  mode <- check_choice(mode, c("triangular", "triangular2", "exp_range"), "mode",
-                       call = call)
-  gamma <- check_number(gamma, "gamma", min = 0, max = 1, min_inclusive = FALSE,
-                        call = call)
-  scale_fn <- check_function(scale_fn, "scale_fn", call = call)
-  scale_mode <- if (default_scale_mode) "cycle" else scale_mode
-  scale_mode <- check_choice(scale_mode, c("cycle", "iteration", "iterations"),
-                             "scale_mode", call = call)
-  list(
-    base_lr = bounds$base_lr, max_lr = bounds$max_lr, step_size = step_size,
-    mode = mode, gamma = gamma,
-    scale_fn = if (is.null(scale_fn)) NULL else as_py_scale_fn(scale_fn),
-    scale_mode = scale_mode
-  )
+                                                max_momentum = 0.9,
+                                                monitor = "val_loss",
+                                                monitor_mode = c("min", "max"),
+                                                min_lr = 0) {
+  args <- capture_args(list(scale_fn = as_py_scale_fn))
+  as_kerasclr_callback(py_invoke(py_core()$CyclicLR, args))
 }
 
 #' Restart the cycle of a cyclical learning rate callback
@@ -163,29 +132,8 @@ clr_args <- function(base_lr, max_lr, step_size, mode, gamma, scale_fn, scale_mo
 #' }
 reset_cyclical_learning_rate <- function(callback, new_base_lr = NULL, new_max_lr = NULL,
                                          new_step_size = NULL) {
-  check_callback(callback, "callback")
-  if (!reticulate::py_has_attr(callback, "reset")) {
-    stop("`callback` has no reset() method.", call. = FALSE)
-  }
-  if (!is.null(new_base_lr)) {
-    new_base_lr <- check_number(new_base_lr, "new_base_lr", min = 0)
-  }
-  if (!is.null(new_max_lr)) {
-    new_max_lr <- check_number(new_max_lr, "new_max_lr", min = 0)
-  }
-  base <- if (is.null(new_base_lr)) py_attr(callback, "base_lr") else new_base_lr
-  top <- if (is.null(new_max_lr)) py_attr(callback, "max_lr") else new_max_lr
-  if (top < base) {
-    stop(sprintf("`new_max_lr` must be >= `new_base_lr` (%s), not %s.",
-                 describe_value(base), describe_value(top)), call. = FALSE)
-  }
-  if (!is.null(new_step_size)) {
-    new_step_size <- check_number(new_step_size, "new_step_size", min = 1)
-  }
-  py_call(reticulate::py_call(
-    reticulate::py_get_attr(callback, "reset"),
-    new_base_lr = new_base_lr, new_max_lr = new_max_lr, new_step_size = new_step_size
-  ))
+  py_invoke(py_gateway()$check_callback, list("callback", callback, "reset"))
+  py_invoke(callback$reset, capture_args(ignore = "callback"))
   invisible(callback)
 }
 
@@ -198,21 +146,45 @@ as_kerasclr_callback <- function(x) {
   x
 }
 
-#' @export
-`$.kerasclr_callback` <- function(x, name) {
-  if (name %in% c("history", "history_epoch")) {
-    return(py_call(py_frame_to_r(reticulate::py_get_attr(x, name))))
+# `$history` and `$history_epoch` as data frames; other names reach the
+# Python object.
+callback_field <- function(x, name, ...) {
+  if (is.character(name) && length(name) == 1L &&
+      name %in% c("history", "history_epoch")) {
+    return(history_frame(x, name))
   }
   NextMethod()
 }
 
 #' @export
-`[[.kerasclr_callback` <- function(x, name, ...) {
-  if (is.character(name) && length(name) == 1L &&
-      name %in% c("history", "history_epoch")) {
-    return(py_call(py_frame_to_r(reticulate::py_get_attr(x, name))))
+`$.kerasclr_callback` <- callback_field
+
+#' @export
+`[[.kerasclr_callback` <- callback_field
+
+# A history table as a data frame, built once per change of the Python
+# history: the frame is kept in the callback's R object (an environment)
+# with the callback's `history_version`, and rebuilt only when that counter
+# has moved (always, for a callback without one).
+history_frame <- function(x, name) {
+  version <- reticulate::py_get_attr(x, "history_version", silent = TRUE)
+  version <- if (!is.null(version)) reticulate::py_to_r(version)
+  cache <- get0(".kerasclr_history", envir = x, inherits = FALSE)
+  if (!is.null(version) && identical(cache$version, version) &&
+      !is.null(cache[[name]])) {
+    return(cache[[name]])
   }
-  NextMethod()
+  parts <- py_invoke(py_gateway()$history_table, list(x, name))
+  frame <- columns_to_frame(parts[-1])
+  version <- parts[[1]]
+  if (!is.null(version)) {
+    if (!identical(cache$version, version)) {
+      cache <- list(version = version)
+    }
+    cache[[name]] <- frame
+    assign(".kerasclr_history", cache, envir = x)
+  }
+  frame
 }
 
 #' @export

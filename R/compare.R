@@ -35,13 +35,10 @@
 compare_clr_histories <- function(x, y, rtol = 1e-6) {
   check_history_table(x, "x")
   check_history_table(y, "y")
-  rtol <- check_number(rtol, "rtol", min = 0)
-  result <- py_call(py_core()$compare_clr_histories(
-    reticulate::r_to_py(x), reticulate::r_to_py(y), rtol = rtol
-  ))
-  table <- py_frame_to_r(reticulate::r_to_py(result)$table)
+  result <- py_invoke(py_core()$compare_clr_histories,
+                      list(reticulate::r_to_py(x), reticulate::r_to_py(y), rtol = rtol))
   structure(
-    table,
+    py_frame_to_r(reticulate::py_get_attr(result, "table")),
     key = result$key,
     rows = as.integer(result$rows),
     rtol = rtol,
@@ -50,6 +47,8 @@ compare_clr_histories <- function(x, y, rtol = 1e-6) {
   )
 }
 
+# R's data frames travel to Python as pandas DataFrames: anything else is
+# refused here, in R terms.
 check_history_table <- function(x, name, call = sys.call(-1)) {
   if (!is.data.frame(x)) {
     check_stop("`", name, "` must be a data frame (a history table), not ",

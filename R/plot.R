@@ -4,17 +4,22 @@
 #' per epoch (the learning rate the next epoch starts with) or per training
 #' iteration. The numbers come from the Python core
 #' (`kerasclr.clr_plot_data()`), so R and Python plots show the same values.
+#' The arguments are those of 'KerasMisc', so its scripts run unchanged.
 #'
-#' @param callback A trained callback made by
+#' @param callback_clr A trained callback made by
 #'   [new_callback_cyclical_learning_rate()] (or another kerasclr policy).
 #' @param granularity `"epoch"` (one point per epoch) or `"iteration"` (one
 #'   point per training batch).
 #' @param backend `"ggplot2"` (needs the ggplot2 package) or `"base"`.
-#' @param trans_y_axis Transformation of the y axis: `"identity"` or
-#'   `"log10"`.
+#' @param trans_y_axis Transformation of the learning-rate axis. With
+#'   `backend = "ggplot2"` anything [ggplot2::scale_y_continuous()] takes as
+#'   `trans`: a name such as `"identity"`, `"log10"`, `"log2"` or `"sqrt"`,
+#'   or a transformation object of the scales package. With
+#'   `backend = "base"`: `"identity"` or `"log10"`.
 #' @return For `backend = "ggplot2"` a ggplot object (print it to draw it);
 #'   for `"base"` the plotted data frame (columns `x`, `lr`, `base_lr`,
 #'   `max_lr`), invisibly, after drawing.
+#' @seealso [plot_lr_history()] for every policy.
 #' @export
 #' @examples
 #' if (kerasclr_available()) {
@@ -26,50 +31,107 @@
 #'     plot_clr_history(clr, backend = "ggplot2", trans_y_axis = "log10")
 #'   }
 #' }
-plot_clr_history <- function(callback, granularity = c("epoch", "iteration"),
-                             backend = c("ggplot2", "base"),
+plot_clr_history <- function(callback_clr, granularity = "epoch", backend = "ggplot2",
                              trans_y_axis = "identity") {
-  check_callback(callback, "callback")
-  choices <- check_plot_choices(granularity, missing(granularity), backend,
-                                missing(backend), trans_y_axis)
-  granularity <- choices$granularity
-  backend <- choices$backend
-  trans_y_axis <- choices$trans_y_axis
-  if (backend == "ggplot2") {
-    require_ggplot2()
-  }
-  data <- clr_plot_frame(callback, granularity)
-  title <- paste("Learning rate by", granularity)
-  if (backend == "ggplot2") {
-    return(lr_plot_ggplot(data, xlab = granularity, trans_y_axis = trans_y_axis,
-                          title = title))
-  }
-  lr_plot_base(data, xlab = granularity, trans_y_axis = trans_y_axis, title = title)
-  invisible(data)
+  plot_history(callback_clr, "callback_clr", granularity, backend, trans_y_axis,
+               show_bounds = TRUE, momentum = FALSE,
+               title = function(policy) paste("Learning rate by", granularity))
 }
 
-# The data a history plot draws (columns x, lr, base_lr, max_lr), from Python.
-clr_plot_frame <- function(callback, granularity, call = sys.call(-1)) {
-  frame <- tryCatch(
-    py_core(convert = FALSE)$clr_plot_data(callback, granularity = granularity),
-    error = function(e) stop(simpleError(clean_py_message(conditionMessage(e)), call))
-  )
-  py_frame_to_r(frame)
+#' Plot the learning rate history of any kerasclr policy
+#'
+#' Draws the learning rate of a trained callback (cyclical, one-cycle, SGDR,
+#' step decay or cosine decay) per epoch or per training iteration, with
+#' the bounds `base_lr`/`max_lr` (by default for the cyclical policy only)
+#' and, when the policy cycles it, the momentum in a second panel. The
+#' numbers come from the Python core (`kerasclr.lr_plot_data()`), so the R
+#' and Python plots show the same values. [plot_clr_history()] keeps working
+#' for cyclical callbacks.
+#'
+#' @param callback A trained kerasclr callback.
+#' @inheritParams plot_clr_history
+#' @param show_bounds Draw `base_lr` and `max_lr`; `NULL` (default) draws
+#'   them for the cyclical policy only.
+#' @return For `"ggplot2"` a ggplot object; for `"base"` the plotted data
+#'   frame (columns `x`, `lr`, `base_lr`, `max_lr` and possibly `momentum`),
+#'   invisibly.
+#' @export
+#' @examples
+#' if (kerasclr_available()) {
+#'   one_cycle <- new_callback_one_cycle(max_lr = 0.1, total_steps = 100)
+#'   replay_epochs(one_cycle, steps_per_epoch = 10, epochs = 10)
+#'   plot_lr_history(one_cycle, granularity = "iteration", backend = "base")
+#'   if (requireNamespace("ggplot2", quietly = TRUE)) {
+#'     plot_lr_history(one_cycle, granularity = "iteration")
+#'   }
+#' }
+plot_lr_history <- function(callback, granularity = "epoch", backend = "ggplot2",
+                            trans_y_axis = "identity", show_bounds = NULL) {
+  plot_history(callback, "callback", granularity, backend, trans_y_axis, show_bounds,
+               momentum = TRUE,
+               title = function(policy) paste0(policy, ": learning rate by ", granularity))
 }
 
-# The choices every history plot takes (`granularity` and `backend` default
-# to their first value when missing); errors name the plotting function.
-check_plot_choices <- function(granularity, granularity_missing, backend,
-                               backend_missing, trans_y_axis, call = sys.call(-1)) {
+# The one history plot behind plot_clr_history() and plot_lr_history(): the
+# data (and the policy's name, and whether to draw the bounds) come from
+# Python's kerasclr._r.history_plot(); R draws them. `argument` names the R
+# argument that holds the callback; errors name the exported function.
+plot_history <- function(callback, argument, granularity, backend, trans_y_axis,
+                         show_bounds, momentum, title, call = sys.call(-1)) {
+  check_choice(backend, c("ggplot2", "base"), "backend", call = call)
+  if (backend == "ggplot2") {
+    require_ggplot2(call)
+  }
+  axis <- lr_axis(trans_y_axis, backend, call)
+  env <- parent.frame()
+  result <- py_invoke(py_gateway()$history_plot,
+                      list(callback, granularity = granularity, show_bounds = show_bounds,
+                           argument = argument, momentum = momentum),
+                      call = call, env = env)
+  data <- columns_to_frame(result[[1]])
+  series <- lr_plot_series(data, isTRUE(result[[3]]))
+  draw <- if (backend == "ggplot2") lr_plot_ggplot else lr_plot_base
+  draw(data, series, granularity, axis, title(result[[2]]))
+}
+
+# The learning-rate axis: `trans` for ggplot2 and the label. ggplot2 checks
+# its transformations itself; base graphics draws "identity" and "log10".
+lr_axis <- function(trans_y_axis, backend, call) {
+  name <- if (is.character(trans_y_axis) && length(trans_y_axis) == 1L) trans_y_axis
+  if (backend == "base") {
+    if (!identical(name, "identity") && !identical(name, "log10")) {
+      check_stop("`trans_y_axis` must be \"identity\" or \"log10\" with ",
+                 "`backend = \"base\"` (other transformations need ",
+                 "`backend = \"ggplot2\"`), not ", describe_value(trans_y_axis), ".",
+                 call = call)
+    }
+  } else {
+    scale <- tryCatch(ggplot2::scale_y_continuous(trans = trans_y_axis),
+                      error = function(e) NULL)
+    if (is.null(scale)) {
+      check_stop("`trans_y_axis` must be a transformation ggplot2 knows (such as ",
+                 "\"identity\", \"log10\", \"log2\", \"sqrt\" or a transformation ",
+                 "object of the scales package), not ", describe_value(trans_y_axis),
+                 ".", call = call)
+    }
+    transformation <- if (is.function(scale$get_transformation)) {
+      scale$get_transformation()
+    } else {
+      scale$trans
+    }
+    name <- name %||% transformation$name
+  }
   list(
-    granularity = if (granularity_missing) "epoch" else
-      check_choice(granularity, c("epoch", "iteration"), "granularity", call = call),
-    backend = if (backend_missing) "ggplot2" else
-      check_choice(backend, c("ggplot2", "base"), "backend", call = call),
-    trans_y_axis = check_choice(trans_y_axis, c("identity", "log10"), "trans_y_axis",
-                                call = call)
+    trans = trans_y_axis,
+    name = name,
+    identity = identical(name, "identity"),
+    transform = if (backend == "ggplot2") transformation$transform,
+    label = if (identical(name, "identity")) "learning rate" else
+      paste0("learning rate (", name, " scale)")
   )
 }
+
+`%||%` <- function(x, y) if (is.null(x)) y else x
 
 ggplot2_installed <- function() requireNamespace("ggplot2", quietly = TRUE)
 
@@ -84,41 +146,43 @@ require_ggplot2 <- function(call = sys.call(-1)) {
   invisible(TRUE)
 }
 
-# Series drawn by the lr plots, in legend order, with their colours and
-# line types (shared by both backends).
-lr_plot_series <- function() {
-  data.frame(
-    name = c("max_lr", "lr", "base_lr"),
-    colour = c("#d62728", "#1f77b4", "#2ca02c"),
-    linetype = c("dashed", "solid", "dashed"),
+# The series a plot draws, in legend order, with their colours and line
+# types (both backends): the bounds when `show_bounds`, and the momentum
+# when the data has it.
+lr_plot_series <- function(data, show_bounds) {
+  series <- data.frame(
+    name = c("max_lr", "lr", "base_lr", "momentum"),
+    colour = c("#d62728", "#1f77b4", "#2ca02c", "#ff7f0e"),
+    linetype = c("dashed", "solid", "dashed", "dotted"),
     stringsAsFactors = FALSE
   )
+  keep <- series$name == "lr" | (show_bounds & series$name %in% c("max_lr", "base_lr")) |
+    (series$name == "momentum" & "momentum" %in% names(data))
+  series[keep, , drop = FALSE]
 }
 
-lr_plot_ggplot <- function(data, xlab, trans_y_axis = "identity", title = NULL) {
-  series <- lr_plot_series()
+lr_plot_ggplot <- function(data, series, xlab, axis, title) {
+  has_momentum <- "momentum" %in% series$name
+  # With a momentum panel the y scales are per panel: a transformed learning
+  # rate is drawn as transformed values in its own panel.
+  lr_label <- if (has_momentum && !axis$identity) {
+    paste0(axis$name, "(learning rate)")
+  } else {
+    axis$label
+  }
   long <- do.call(rbind, lapply(series$name, function(name) {
-    data.frame(x = data$x, value = data[[name]], series = name,
-               stringsAsFactors = FALSE)
+    value <- data[[name]]
+    if (has_momentum && !axis$identity && name != "momentum") {
+      value <- axis$transform(value)
+    }
+    data.frame(x = data$x, value = value, series = name, stringsAsFactors = FALSE)
   }))
   long$series <- factor(long$series, levels = series$name)
-  plot <- lr_series_ggplot(long, series) +
-    ggplot2::scale_y_continuous(trans = trans_y_axis) +
-    ggplot2::labs(
-      x = xlab,
-      y = if (trans_y_axis == "log10") "learning rate (log10 scale)" else "learning rate",
-      title = title
-    )
-  if (xlab == "epoch" || nrow(data) == 1L) {
-    plot <- plot + ggplot2::geom_point(size = 1)
+  if (has_momentum) {
+    long$panel <- factor(ifelse(long$series == "momentum", "momentum", lr_label),
+                         levels = c(lr_label, "momentum"))
   }
-  plot
-}
-
-# Lines of `long` (columns x, value, series) coloured and dashed as in
-# `series` (rows of lr_plot_series(), possibly with momentum).
-lr_series_ggplot <- function(long, series) {
-  ggplot2::ggplot(
+  plot <- ggplot2::ggplot(
     long,
     ggplot2::aes(x = .data$x, y = .data$value, colour = .data$series,
                  linetype = .data$series)
@@ -128,34 +192,48 @@ lr_series_ggplot <- function(long, series) {
                                  name = NULL) +
     ggplot2::scale_linetype_manual(values = stats::setNames(series$linetype,
                                                             series$name),
-                                   name = NULL)
+                                   name = NULL) +
+    ggplot2::labs(x = xlab, y = if (has_momentum) NULL else lr_label, title = title)
+  if (has_momentum) {
+    plot <- plot +
+      ggplot2::facet_wrap(ggplot2::vars(.data$panel), ncol = 1, scales = "free_y")
+  } else {
+    plot <- plot + ggplot2::scale_y_continuous(trans = axis$trans)
+  }
+  if (xlab == "epoch" || nrow(data) == 1L) {
+    plot <- plot + ggplot2::geom_point(size = 1)
+  }
+  plot
 }
 
-lr_plot_base <- function(data, xlab, trans_y_axis = "identity", title = NULL) {
-  lr_panel_base(data, lr_plot_series(), xlab, trans_y_axis, title)
-  invisible(data)
-}
-
-# The learning-rate panel of the base-graphics plots: `series` (rows of
-# lr_plot_series()) drawn against data$x, with its legend.
-lr_panel_base <- function(data, series, xlab, trans_y_axis, title) {
-  ylim <- range(unlist(data[series$name]), na.rm = TRUE)
-  log <- if (trans_y_axis == "log10") "y" else ""
+lr_plot_base <- function(data, series, xlab, axis, title) {
+  lr_series <- series[series$name != "momentum", , drop = FALSE]
+  has_momentum <- "momentum" %in% series$name
+  if (has_momentum) {
+    old <- graphics::par(mfrow = c(2, 1), mar = c(4, 4, 2, 1))
+    on.exit(graphics::par(old), add = TRUE)
+  }
+  ylim <- range(unlist(data[lr_series$name]), na.rm = TRUE)
+  log <- if (axis$identity) "" else "y"
   if (log == "y" && ylim[1] <= 0) {
     stop("`trans_y_axis = \"log10\"` needs learning rates > 0; the smallest is ",
          describe_value(ylim[1]), ".", call. = FALSE)
   }
   type <- if (xlab == "epoch" || nrow(data) == 1L) "o" else "l"
   graphics::plot(data$x, data$lr, type = "n", ylim = ylim, log = log, xlab = xlab,
-                 ylab = if (log == "y") "learning rate (log10 scale)" else "learning rate",
-                 main = title)
-  for (i in seq_len(nrow(series))) {
-    graphics::lines(data$x, data[[series$name[i]]], col = series$colour[i],
-                    lty = series$linetype[i], type = type, pch = 20, cex = 0.6)
+                 ylab = axis$label, main = title)
+  for (i in seq_len(nrow(lr_series))) {
+    graphics::lines(data$x, data[[lr_series$name[i]]], col = lr_series$colour[i],
+                    lty = lr_series$linetype[i], type = type, pch = 20, cex = 0.6)
   }
-  graphics::legend("topright", legend = series$name, col = series$colour,
-                   lty = series$linetype, bty = "n", cex = 0.8)
-  type
+  graphics::legend("topright", legend = lr_series$name, col = lr_series$colour,
+                   lty = lr_series$linetype, bty = "n", cex = 0.8)
+  if (has_momentum) {
+    graphics::plot(data$x, data$momentum, type = type, pch = 20, cex = 0.6,
+                   col = "#ff7f0e", lty = "dotted", xlab = xlab, ylab = "momentum",
+                   main = "momentum")
+  }
+  invisible(data)
 }
 
 utils::globalVariables(".data")

@@ -29,6 +29,8 @@
 #' @param cycle_momentum Cycle the optimizer's momentum (default `TRUE`).
 #' @param base_momentum,max_momentum Momentum bounds, in (0, 1).
 #' @param verbose 0 (silent) or 1.
+#' @param plateau `NULL`, or [plateau_control()]: scale the rate by `factor`
+#'   when the monitored value stops improving.
 #' @return The Python `OneCycle` callback with the R class
 #'   `kerasclr_callback` (pass it to `fit()`). After training, `$history`
 #'   has one row per batch (`iteration`, `epoch`, `lr`, `base_lr` = the final
@@ -55,21 +57,8 @@ new_callback_one_cycle <- function(max_lr, total_steps = NULL, epochs = NULL,
                                    div_factor = 25, final_div_factor = 1e4,
                                    three_phase = FALSE, cycle_momentum = TRUE,
                                    base_momentum = 0.85, max_momentum = 0.95,
-                                   verbose = 0) {
-  args <- one_cycle_args(max_lr, total_steps, pct_start,
-                         if (missing(anneal_strategy)) "cos" else anneal_strategy,
-                         div_factor, final_div_factor, three_phase, base_momentum,
-                         max_momentum)
-  if (is.null(total_steps) && is.null(epochs)) {
-    stop("Give `total_steps`, or `epochs` (and optionally `steps_per_epoch`), ",
-         "to define the length of the cycle.", call. = FALSE)
-  }
-  args$epochs <- null_or(epochs, function(x) check_count(x, "epochs", min = 1))
-  args$steps_per_epoch <- null_or(steps_per_epoch, function(x)
-    check_count(x, "steps_per_epoch", min = 1))
-  args$cycle_momentum <- check_flag(cycle_momentum, "cycle_momentum")
-  args$verbose <- as.integer(check_count(verbose, "verbose"))
-  new_policy("OneCycle", args)
+                                   verbose = 0, plateau = NULL) {
+  as_kerasclr_callback(py_invoke(py_core()$OneCycle, capture_args()))
 }
 
 #' SGDR (cosine annealing with warm restarts) callback
@@ -98,6 +87,7 @@ new_callback_one_cycle <- function(max_lr, total_steps = NULL, epochs = NULL,
 #' @param lr_reduction_epochs `NULL` or 1-based epochs after which `lr_fac`
 #'   applies.
 #' @param verbose 0 (silent) or 1 (a message at each restart).
+#' @inheritParams new_callback_one_cycle
 #' @return The Python `SGDR` callback with the R class `kerasclr_callback`;
 #'   `$history` has `base_lr` = `min_lr` and `max_lr` = the current restart
 #'   rate.
@@ -112,13 +102,9 @@ new_callback_one_cycle <- function(max_lr, total_steps = NULL, epochs = NULL,
 #' }
 new_callback_sgdr <- function(max_lr = 0.01, min_lr = 0, steps_per_epoch = NULL,
                               epochs_to_restart = 10, mult_factor = 2, lr_decay = 1,
-                              lr_fac = 0.1, lr_reduction_epochs = NULL, verbose = 0) {
-  args <- sgdr_args(max_lr, min_lr, epochs_to_restart, mult_factor, lr_decay, lr_fac,
-                    lr_reduction_epochs)
-  args$steps_per_epoch <- null_or(steps_per_epoch, function(x)
-    check_count(x, "steps_per_epoch", min = 1))
-  args$verbose <- as.integer(check_count(verbose, "verbose"))
-  new_policy("SGDR", args)
+                              lr_fac = 0.1, lr_reduction_epochs = NULL, verbose = 0,
+                              plateau = NULL) {
+  as_kerasclr_callback(py_invoke(py_core()$SGDR, capture_args()))
 }
 
 #' Step decay learning rate callback
@@ -131,6 +117,7 @@ new_callback_sgdr <- function(max_lr = 0.01, min_lr = 0, steps_per_epoch = NULL,
 #' @param decay_factor Multiplier every `step_size` epochs, in (0, 1].
 #' @param step_size Epochs between two decays (>= 1).
 #' @param verbose 0 (silent) or 1 (a message at each decay).
+#' @inheritParams new_callback_one_cycle
 #' @return The Python `StepDecay` callback with the R class
 #'   `kerasclr_callback`.
 #' @seealso [step_decay_schedule()], [plot_lr_history()]
@@ -143,10 +130,8 @@ new_callback_sgdr <- function(max_lr = 0.01, min_lr = 0, steps_per_epoch = NULL,
 #'   decay$history_epoch
 #' }
 new_callback_step_decay <- function(initial_lr = 0.01, decay_factor = 0.5,
-                                    step_size = 10, verbose = 0) {
-  args <- step_decay_args(initial_lr, decay_factor, step_size)
-  args$verbose <- as.integer(check_count(verbose, "verbose"))
-  new_policy("StepDecay", args)
+                                    step_size = 10, verbose = 0, plateau = NULL) {
+  as_kerasclr_callback(py_invoke(py_core()$StepDecay, capture_args()))
 }
 
 #' Cosine decay (with linear warm-up) callback
@@ -166,6 +151,8 @@ new_callback_step_decay <- function(initial_lr = 0.01, decay_factor = 0.5,
 #' @param warmup_target Rate at the end of the warm-up, or `NULL` for no
 #'   warm-up.
 #' @param warmup_steps Steps of the warm-up (>= 0).
+#' @param verbose 0 (silent) or 1.
+#' @inheritParams new_callback_one_cycle
 #' @return The Python `CosineDecay` callback with the R class
 #'   `kerasclr_callback`.
 #' @seealso [cosine_decay_schedule()], [plot_lr_history()]
@@ -179,15 +166,8 @@ new_callback_step_decay <- function(initial_lr = 0.01, decay_factor = 0.5,
 #' }
 new_callback_cosine_decay <- function(initial_learning_rate, decay_steps, alpha = 0,
                                       name = "CosineDecay", warmup_target = NULL,
-                                      warmup_steps = 0) {
-  args <- cosine_decay_args(initial_learning_rate, decay_steps, alpha, warmup_target,
-                            warmup_steps)
-  if (!is.character(name) || length(name) != 1L || is.na(name)) {
-    stop("`name` must be a single string, not ", describe_value(name), ".",
-         call. = FALSE)
-  }
-  args$name <- name
-  new_policy("CosineDecay", args)
+                                      warmup_steps = 0, verbose = 0, plateau = NULL) {
+  as_kerasclr_callback(py_invoke(py_core()$CosineDecay, capture_args()))
 }
 
 #' Preview the learning-rate policies without training
@@ -224,17 +204,8 @@ one_cycle_schedule <- function(iterations, max_lr, total_steps, pct_start = 0.3,
                                base_momentum = 0.85, max_momentum = 0.95,
                                what = c("lr", "momentum"),
                                dtype = c("float32", "float64")) {
-  steps <- as_py_steps(iterations, "iterations")
-  args <- one_cycle_args(max_lr, total_steps, pct_start,
-                         if (missing(anneal_strategy)) "cos" else anneal_strategy,
-                         div_factor, final_div_factor, three_phase, base_momentum,
-                         max_momentum)
-  if (is.null(total_steps)) {
-    stop("`total_steps` must be a single number, not NULL.", call. = FALSE)
-  }
-  args$what <- if (missing(what)) "lr" else check_choice(what, c("lr", "momentum"), "what")
-  args$dtype <- schedule_dtype(dtype, missing(dtype))
-  preview("one_cycle_schedule", steps, args)
+  args <- capture_args(list(iterations = as_py_counters))
+  as.double(py_invoke(py_core()$one_cycle_schedule, args))
 }
 
 #' @rdname policy_schedules
@@ -243,271 +214,53 @@ sgdr_schedule <- function(iterations, steps_per_epoch, max_lr = 0.01, min_lr = 0
                           epochs_to_restart = 10, mult_factor = 2, lr_decay = 1,
                           lr_fac = 0.1, lr_reduction_epochs = NULL,
                           dtype = c("float32", "float64")) {
-  steps <- as_py_steps(iterations, "iterations")
-  args <- sgdr_args(max_lr, min_lr, epochs_to_restart, mult_factor, lr_decay, lr_fac,
-                    lr_reduction_epochs)
-  args$steps_per_epoch <- check_count(steps_per_epoch, "steps_per_epoch", min = 1)
-  args$dtype <- schedule_dtype(dtype, missing(dtype))
-  preview("sgdr_schedule", steps, args)
+  args <- capture_args(list(iterations = as_py_counters))
+  as.double(py_invoke(py_core()$sgdr_schedule, args))
 }
 
 #' @rdname policy_schedules
 #' @export
 step_decay_schedule <- function(epochs, initial_lr = 0.01, decay_factor = 0.5,
                                 step_size = 10, dtype = c("float32", "float64")) {
-  steps <- as_py_steps(epochs, "epochs")
-  args <- step_decay_args(initial_lr, decay_factor, step_size)
-  args$dtype <- schedule_dtype(dtype, missing(dtype))
-  preview("step_decay_schedule", steps, args)
+  args <- capture_args(list(epochs = as_py_counters))
+  as.double(py_invoke(py_core()$step_decay_schedule, args))
 }
 
 #' @rdname policy_schedules
 #' @export
 cosine_decay_schedule <- function(iterations, initial_learning_rate, decay_steps,
                                   alpha = 0, warmup_target = NULL, warmup_steps = 0) {
-  steps <- as_py_steps(iterations, "iterations")
-  args <- cosine_decay_args(initial_learning_rate, decay_steps, alpha, warmup_target,
-                            warmup_steps)
-  preview("cosine_decay_schedule", steps, args)
+  args <- capture_args(list(iterations = as_py_counters))
+  as.double(py_invoke(py_core()$cosine_decay_schedule, args))
 }
 
-#' Plot the learning rate history of any kerasclr policy
+#' Plateau control for any kerasclr policy
 #'
-#' Draws the learning rate of a trained callback (cyclical, one-cycle, SGDR,
-#' step decay or cosine decay) per epoch or per training iteration, with
-#' the bounds `base_lr`/`max_lr` (by default for the cyclical policy only)
-#' and, when the policy cycles it, the momentum in a second panel. The
-#' numbers come from the Python core (`kerasclr.lr_plot_data()`), so the R
-#' and Python plots show the same values. [plot_clr_history()] keeps working
-#' for cyclical callbacks.
+#' Scales a policy's learning rate by `factor` when the monitored value has
+#' not improved for more than `patience` epochs (the rule of 'KerasMisc', as
+#' in [new_callback_cyclical_learning_rate()], which has these arguments
+#' itself), then waits `cooldown` epochs. Pass it as `plateau` to
+#' [new_callback_one_cycle()], [new_callback_sgdr()],
+#' [new_callback_step_decay()] or [new_callback_cosine_decay()].
 #'
-#' @param callback A trained kerasclr callback.
-#' @param granularity `"epoch"` (one point per epoch: the rate of the next
-#'   batch) or `"iteration"` (one point per batch).
-#' @param backend `"ggplot2"` or `"base"`.
-#' @param trans_y_axis `"identity"` or `"log10"` (learning-rate axis).
-#' @param show_bounds Draw `base_lr` and `max_lr`; `NULL` (default) draws
-#'   them for the cyclical policy only.
-#' @return For `"ggplot2"` a ggplot object; for `"base"` the plotted data
-#'   frame (columns `x`, `lr`, `base_lr`, `max_lr` and possibly `momentum`),
-#'   invisibly.
+#' @param monitor The logged value to watch, e.g. `"val_loss"`.
+#' @param mode `"min"` (lower is better) or `"max"`.
+#' @param patience Epochs without improvement before a reduction; `Inf`
+#'   never reduces.
+#' @param factor Multiplier of a reduction, in (0, 1].
+#' @param cooldown Epochs after a reduction without another one.
+#' @param min_lr The rate is never reduced below this (>= 0).
+#' @return The plateau control (a Python `kerasclr.Plateau`), for one policy.
 #' @export
 #' @examples
 #' if (kerasclr_available()) {
-#'   one_cycle <- new_callback_one_cycle(max_lr = 0.1, total_steps = 100)
-#'   replay_epochs(one_cycle, steps_per_epoch = 10, epochs = 10)
-#'   plot_lr_history(one_cycle, granularity = "iteration", backend = "base")
-#'   if (requireNamespace("ggplot2", quietly = TRUE)) {
-#'     plot_lr_history(one_cycle, granularity = "iteration")
-#'   }
+#'   decay <- new_callback_step_decay(initial_lr = 0.1, step_size = 5,
+#'                                    plateau = plateau_control(patience = 1,
+#'                                                              factor = 0.5))
+#'   replay_epochs(decay, steps_per_epoch = 4, val_loss = c(3, 2, 2.5, 2.6, 2.7))
+#'   decay$history_epoch
 #' }
-plot_lr_history <- function(callback, granularity = c("epoch", "iteration"),
-                            backend = c("ggplot2", "base"),
-                            trans_y_axis = "identity", show_bounds = NULL) {
-  call <- sys.call()
-  check_callback(callback, "callback")
-  choices <- check_plot_choices(granularity, missing(granularity), backend,
-                                missing(backend), trans_y_axis)
-  granularity <- choices$granularity
-  backend <- choices$backend
-  trans_y_axis <- choices$trans_y_axis
-  policy <- policy_name(callback)
-  if (is.null(show_bounds)) {
-    show_bounds <- identical(policy, "CyclicLR")
-  }
-  show_bounds <- check_flag(show_bounds, "show_bounds")
-  if (backend == "ggplot2") {
-    require_ggplot2()
-  }
-  data <- tryCatch(
-    py_frame_to_r(py_core(convert = FALSE)$lr_plot_data(callback,
-                                                        granularity = granularity)),
-    error = function(e) stop(simpleError(clean_py_message(conditionMessage(e)), call))
-  )
-  title <- paste0(policy, ": learning rate by ", granularity)
-  if (backend == "ggplot2") {
-    return(policy_plot_ggplot(data, granularity, trans_y_axis, show_bounds, title))
-  }
-  policy_plot_base(data, granularity, trans_y_axis, show_bounds, title)
-  invisible(data)
-}
-
-# -- internal helpers ----------------------------------------------------------
-
-null_or <- function(x, check) if (is.null(x)) NULL else check(x)
-
-new_policy <- function(class_name, args) {
-  core <- py_core()
-  as_kerasclr_callback(py_call(do.call(core[[class_name]], args), call = sys.call(-1)))
-}
-
-policy_name <- function(callback) {
-  name <- tryCatch(py_attr(callback, "policy_name"), error = function(e) NULL)
-  if (is.null(name)) {
-    name <- class(callback)[class(callback) != "kerasclr_callback"][1]
-    name <- sub("^.*\\.", "", name)
-  }
-  name
-}
-
-one_cycle_args <- function(max_lr, total_steps, pct_start, anneal_strategy, div_factor,
-                           final_div_factor, three_phase, base_momentum, max_momentum,
-                           call = sys.call(-1)) {
-  c(list(
-    max_lr = check_number(max_lr, "max_lr", min = 0, min_inclusive = FALSE,
-                          call = call),
-    total_steps = null_or(total_steps, function(x)
-      check_count(x, "total_steps", min = 2, call = call)),
-    pct_start = check_number(pct_start, "pct_start", min = 0, max = 1,
-                             min_inclusive = FALSE, max_inclusive = FALSE,
-                             call = call),
-    anneal_strategy = check_choice(anneal_strategy, c("cos", "linear"),
-                                   "anneal_strategy", call = call),
-    div_factor = check_number(div_factor, "div_factor", min = 0,
-                              min_inclusive = FALSE, call = call),
-    final_div_factor = check_number(final_div_factor, "final_div_factor", min = 0,
-                                    min_inclusive = FALSE, call = call),
-    three_phase = check_flag(three_phase, "three_phase", call = call)
-  ), check_momentum_bounds(base_momentum, max_momentum, call = call))
-}
-
-sgdr_args <- function(max_lr, min_lr, epochs_to_restart, mult_factor, lr_decay, lr_fac,
-                      lr_reduction_epochs, call = sys.call(-1)) {
-  max_lr <- check_number(max_lr, "max_lr", min = 0, min_inclusive = FALSE, call = call)
-  min_lr <- check_number(min_lr, "min_lr", min = 0, call = call)
-  if (min_lr > max_lr) {
-    check_stop("`max_lr` must be >= `min_lr` (", describe_value(min_lr), "), not ",
-               describe_value(max_lr), ".", call = call)
-  }
-  if (!is.null(lr_reduction_epochs)) {
-    if (!is.numeric(lr_reduction_epochs) || anyNA(lr_reduction_epochs) ||
-        any(lr_reduction_epochs < 1) ||
-        any(lr_reduction_epochs != round(lr_reduction_epochs))) {
-      check_stop("`lr_reduction_epochs` must be NULL or whole numbers >= 1 ",
-                 "(1-based epochs), not ", describe_value(lr_reduction_epochs), ".",
-                 call = call)
-    }
-    lr_reduction_epochs <- as.list(as.double(lr_reduction_epochs))
-  }
-  list(
-    max_lr = max_lr, min_lr = min_lr,
-    epochs_to_restart = check_count(epochs_to_restart, "epochs_to_restart", min = 1,
-                                    call = call),
-    mult_factor = check_number(mult_factor, "mult_factor", min = 1, call = call),
-    lr_decay = check_number(lr_decay, "lr_decay", min = 0, max = 1,
-                            min_inclusive = FALSE, call = call),
-    lr_fac = check_number(lr_fac, "lr_fac", min = 0, max = 1, min_inclusive = FALSE,
-                          call = call),
-    lr_reduction_epochs = lr_reduction_epochs
-  )
-}
-
-step_decay_args <- function(initial_lr, decay_factor, step_size, call = sys.call(-1)) {
-  list(
-    initial_lr = check_number(initial_lr, "initial_lr", min = 0,
-                              min_inclusive = FALSE, call = call),
-    decay_factor = check_number(decay_factor, "decay_factor", min = 0, max = 1,
-                                min_inclusive = FALSE, call = call),
-    step_size = check_count(step_size, "step_size", min = 1, call = call)
-  )
-}
-
-cosine_decay_args <- function(initial_learning_rate, decay_steps, alpha, warmup_target,
-                              warmup_steps, call = sys.call(-1)) {
-  list(
-    initial_learning_rate = check_number(initial_learning_rate,
-                                         "initial_learning_rate", min = 0,
-                                         call = call),
-    decay_steps = check_number(decay_steps, "decay_steps", min = 0,
-                               min_inclusive = FALSE, call = call),
-    alpha = check_number(alpha, "alpha", min = 0, max = 1, call = call),
-    warmup_target = null_or(warmup_target, function(x)
-      check_number(x, "warmup_target", min = 0, call = call)),
-    warmup_steps = check_number(warmup_steps, "warmup_steps", min = 0, call = call)
-  )
-}
-
-schedule_dtype <- function(dtype, default, call = sys.call(-1)) {
-  if (default) "float32" else check_choice(dtype, c("float32", "float64"), "dtype",
-                                           call = call)
-}
-
-# Whole numbers >= 0 as a 1-d float64 numpy array.
-as_py_steps <- function(x, name, call = sys.call(-1)) {
-  if (!is.numeric(x) || anyNA(x) || any(!is.finite(x)) || any(x < 0) ||
-      any(x != round(x))) {
-    bad <- if (is.numeric(x)) x[is.na(x) | !is.finite(x) | x < 0 | x != round(x)][1]
-           else x
-    check_stop("`", name, "` must hold whole numbers >= 0, not ",
-               describe_value(bad), ".", call = call)
-  }
-  np <- reticulate::import("numpy", convert = FALSE)
-  np$asarray(array(as.double(x), dim = length(x)), dtype = "float64")
-}
-
-preview <- function(fn, steps, args, call = sys.call(-1)) {
-  core <- py_core()
-  as.double(py_call(do.call(core[[fn]], c(list(steps), args)), call = call))
-}
-
-policy_plot_long <- function(data, show_bounds) {
-  series <- lr_plot_series()
-  if (!show_bounds) {
-    series <- series[series$name == "lr", , drop = FALSE]
-  }
-  if ("momentum" %in% names(data)) {
-    series <- rbind(series, data.frame(name = "momentum", colour = "#ff7f0e",
-                                       linetype = "dotted", stringsAsFactors = FALSE))
-  }
-  series
-}
-
-policy_plot_ggplot <- function(data, xlab, trans_y_axis, show_bounds, title) {
-  series <- policy_plot_long(data, show_bounds)
-  has_momentum <- "momentum" %in% series$name
-  log_y <- trans_y_axis == "log10"
-  # With a momentum panel the y scales are per panel: a log10 learning rate
-  # is drawn as log10 values in its own panel.
-  lr_label <- if (!log_y) "learning rate" else if (has_momentum)
-    "log10(learning rate)" else "learning rate (log10 scale)"
-  long <- do.call(rbind, lapply(series$name, function(name) {
-    value <- data[[name]]
-    if (has_momentum && log_y && name != "momentum") {
-      value <- log10(value)
-    }
-    data.frame(x = data$x, value = value, series = name,
-               panel = if (name == "momentum") "momentum" else lr_label,
-               stringsAsFactors = FALSE)
-  }))
-  long$series <- factor(long$series, levels = series$name)
-  long$panel <- factor(long$panel, levels = c(lr_label, "momentum"))
-  plot <- lr_series_ggplot(long, series) +
-    ggplot2::labs(x = xlab, y = if (has_momentum) NULL else lr_label, title = title)
-  if (has_momentum) {
-    plot <- plot + ggplot2::facet_wrap(ggplot2::vars(.data$panel), ncol = 1,
-                                       scales = "free_y")
-  } else {
-    plot <- plot + ggplot2::scale_y_continuous(trans = trans_y_axis)
-  }
-  if (xlab == "epoch" || nrow(data) == 1L) {
-    plot <- plot + ggplot2::geom_point(size = 1)
-  }
-  plot
-}
-
-policy_plot_base <- function(data, xlab, trans_y_axis, show_bounds, title) {
-  series <- policy_plot_long(data, show_bounds)
-  lr_series <- series[series$name != "momentum", , drop = FALSE]
-  has_momentum <- "momentum" %in% series$name
-  if (has_momentum) {
-    old <- graphics::par(mfrow = c(2, 1), mar = c(4, 4, 2, 1))
-    on.exit(graphics::par(old), add = TRUE)
-  }
-  type <- lr_panel_base(data, lr_series, xlab, trans_y_axis, title)
-  if (has_momentum) {
-    graphics::plot(data$x, data$momentum, type = type, pch = 20, cex = 0.6,
-                   col = "#ff7f0e", lty = "dotted", xlab = xlab, ylab = "momentum",
-                   main = "momentum")
-  }
-  invisible(data)
+plateau_control <- function(monitor = "val_loss", mode = c("min", "max"), patience = Inf,
+                            factor = 0.9, cooldown = 2, min_lr = 0) {
+  py_invoke(py_core()$Plateau, capture_args())
 }

@@ -76,99 +76,16 @@ lr_range_test <- function(model, x, y = NULL, min_lr = 1e-7, max_lr = 1, steps =
                           beta = 0.98, diverge_threshold = 4, restore_weights = TRUE,
                           method = c("fall", "steepest", "minimum", "valley"),
                           base_ratio = 4, shuffle = TRUE, verbose = 0) {
-  if (!inherits(model, "python.builtin.object") ||
-      !reticulate::py_has_attr(model, "fit")) {
-    stop("`model` must be a Keras model, not ", describe_value(model), ".",
-         call. = FALSE)
-  }
-  args <- range_test_args(min_lr, max_lr, steps,
-                          if (missing(sweep)) "exponential" else sweep)
-  args$batch_size <- as.integer(check_count(batch_size, "batch_size", min = 1))
-  args$beta <- check_number(beta, "beta", min = 0, max = 1, max_inclusive = FALSE)
-  args$diverge_threshold <- check_number(diverge_threshold, "diverge_threshold",
-                                         min = 1, min_inclusive = FALSE,
-                                         allow_inf = TRUE)
-  args$restore_weights <- check_flag(restore_weights, "restore_weights")
-  args$method <- check_method(if (missing(method)) "fall" else method)
-  args$base_ratio <- check_number(base_ratio, "base_ratio", min = 1,
-                                  min_inclusive = FALSE)
-  args$shuffle <- check_flag(shuffle, "shuffle")
-  args$verbose <- as.integer(check_count(verbose, "verbose"))
-  if (!reticulate::py_has_attr(model, "optimizer") ||
-      is.null(py_attr(model, "optimizer"))) {
-    stop("`model` must be compiled before lr_range_test(): call ",
-         "`compile(model, optimizer = ..., loss = ...)` (keras3) or ",
-         "`model$compile(...)` first.", call. = FALSE)
-  }
-  x <- as_fit_data(x, "x")
-  y <- as_fit_data(y, "y")
-  core <- py_core(convert = FALSE)
-  warnings_module <- reticulate::import("warnings", convert = FALSE)
-  # The "no suggestion" warning is given by R (range_test_result()).
-  result <- NULL
-  py_call(with(warnings_module$catch_warnings(), {
-    warnings_module$simplefilter("ignore")
-    result <- do.call(core$lr_range_test, c(list(model, x, y), args))
-  }))
-  range_test_result(result)
-}
-
-# Checked sweep arguments (shared with nothing else in R; Python checks again).
-range_test_args <- function(min_lr, max_lr, steps, sweep, call = sys.call(-1)) {
-  min_lr <- check_number(min_lr, "min_lr", min = 0, min_inclusive = FALSE, call = call)
-  max_lr <- check_number(max_lr, "max_lr", min = 0, min_inclusive = FALSE, call = call)
-  if (max_lr <= min_lr) {
-    check_stop("`max_lr` must be > `min_lr` (", describe_value(min_lr), "), not ",
-               describe_value(max_lr), ".", call = call)
-  }
-  steps <- check_count(steps, "steps", min = 2, call = call)
-  sweep <- check_choice(sweep, c("exponential", "linear"), "sweep", call = call)
-  list(min_lr = min_lr, max_lr = max_lr, steps = as.integer(steps), sweep = sweep)
-}
-
-check_method <- function(method, call = sys.call(-1)) {
-  check_choice(method, c("fall", "steepest", "minimum", "valley"), "method",
-               call = call)
-}
-
-# Training data for Keras: matrices/arrays as they are, vectors as one-column
-# matrices, data frames as matrices, lists element by element.
-as_fit_data <- function(x, name) {
-  if (is.null(x) || inherits(x, "python.builtin.object")) {
-    return(x)
-  }
-  if (is.data.frame(x)) {
-    return(as.matrix(x))
-  }
-  if (is.list(x)) {
-    return(lapply(x, as_fit_data, name = name))
-  }
-  if (!is.numeric(x) && !is.logical(x)) {
-    stop("`", name, "` must be numeric (a matrix, an array or a list of them), not ",
-         describe_value(x), ".", call. = FALSE)
-  }
-  if (is.null(dim(x))) {
-    return(matrix(as.double(x), ncol = 1))
-  }
-  x
-}
-
-# The R list of a Python LRRangeTestResult.
-range_test_result <- function(result) {
-  suggestion <- reticulate::py_to_r(reticulate::py_get_attr(result, "suggestion"))
-  if (!is.null(suggestion)) {
-    suggestion <- list(base_lr = as.double(suggestion$base_lr),
-                       max_lr = as.double(suggestion$max_lr))
-  } else {
-    warning("lr_range_test(): no suggestion: ",
-            py_attr(result, "suggestion_error"), call. = FALSE)
-  }
+  call <- sys.call()
+  args <- capture_args(list(x = function(x) as_fit_data(x, "x", call),
+                            y = function(y) as_fit_data(y, "y", call)))
+  result <- py_invoke(py_core()$lr_range_test, args)
   structure(
     list(
       history = py_frame_to_r(reticulate::py_get_attr(result, "history")),
-      suggestion = suggestion,
-      method = py_attr(result, "method"),
-      stop_reason = py_attr(result, "stop_reason")
+      suggestion = result$suggestion,
+      method = result$method,
+      stop_reason = result$stop_reason
     ),
     class = "kerasclr_lr_range_test"
   )
@@ -237,16 +154,12 @@ print.kerasclr_lr_range_test <- function(x, ...) {
 suggest_lr_band <- function(lr, loss, method = c("fall", "steepest", "minimum", "valley"),
                             base_ratio = 4) {
   if (!is.numeric(lr) || !is.numeric(loss)) {
-    stop("`lr` and `loss` must be numeric vectors, not ", describe_value(lr),
-         " and ", describe_value(loss), ".", call. = FALSE)
+    check_stop("`lr` and `loss` must be numeric vectors, not ", describe_value(lr),
+               " and ", describe_value(loss), ".", call = sys.call())
   }
-  method <- check_method(if (missing(method)) "fall" else method)
-  base_ratio <- check_number(base_ratio, "base_ratio", min = 1, min_inclusive = FALSE)
-  band <- py_call(py_core()$suggest_lr_band(
-    array(as.double(lr)), array(as.double(loss)), method = method,
-    base_ratio = base_ratio
-  ))
-  list(base_lr = as.double(band$base_lr), max_lr = as.double(band$max_lr))
+  args <- capture_args(list(lr = function(x) array(as.double(x)),
+                            loss = function(x) array(as.double(x))))
+  py_invoke(py_core()$suggest_lr_band, args)
 }
 
 #' Plot an LR range test
@@ -268,8 +181,8 @@ suggest_lr_band <- function(lr, loss, method = c("fall", "steepest", "minimum", 
 plot_lr_range_test <- function(result, backend = c("ggplot2", "base"),
                                show_loss = TRUE) {
   if (!inherits(result, "kerasclr_lr_range_test")) {
-    stop("`result` must be the value of lr_range_test(), not ",
-         describe_value(result), ".", call. = FALSE)
+    check_stop("`result` must be the value of lr_range_test(), not ",
+               describe_value(result), ".", call = sys.call())
   }
   backend <- if (missing(backend)) "ggplot2" else
     check_choice(backend, c("ggplot2", "base"), "backend")
@@ -279,11 +192,10 @@ plot_lr_range_test <- function(result, backend = c("ggplot2", "base"),
   }
   data <- result$history
   if (nrow(data) == 0L) {
-    stop("`result` has no steps to plot.", call. = FALSE)
+    check_stop("`result` has no steps to plot.", call = sys.call())
   }
-  ylim <- unlist(py_call(
-    py_core()$suggest$loss_plot_limits(array(as.double(data$smoothed_loss)))
-  ))
+  ylim <- unlist(py_invoke(py_gateway()$loss_plot_limits,
+                           list(array(as.double(data$smoothed_loss)))))
   band <- result$suggestion
   if (backend == "ggplot2") {
     return(range_test_ggplot(data, band, result$method, ylim, show_loss))

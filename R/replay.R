@@ -23,36 +23,27 @@
 #'   clr$history_epoch
 #' }
 replay_epochs <- function(callback, steps_per_epoch, val_loss = NULL, epochs = NULL) {
-  check_callback(callback, "callback")
-  steps_per_epoch <- check_count(steps_per_epoch, "steps_per_epoch", min = 1)
-  if (!is.null(val_loss) && (!is.numeric(val_loss) && !all(is.na(val_loss)))) {
-    stop("`val_loss` must be NULL or a numeric vector, not ", describe_value(val_loss),
-         ".", call. = FALSE)
+  py_invoke(py_gateway()$check_callback, list("callback", callback))
+  if (!is.null(val_loss) && !is.numeric(val_loss) && !all(is.na(val_loss))) {
+    check_stop("`val_loss` must be NULL or a numeric vector, not ",
+               describe_value(val_loss), ".", call = sys.call())
   }
-  if (is.null(epochs)) {
-    if (is.null(val_loss)) {
-      stop("Give `val_loss` or `epochs`.", call. = FALSE)
-    }
-    epochs <- length(val_loss)
-  }
-  epochs <- check_count(epochs, "epochs")
-  if (!is.null(val_loss) && length(val_loss) < epochs) {
-    stop(sprintf("`val_loss` has %d values for %s epochs.", length(val_loss),
-                 format(epochs)), call. = FALSE)
-  }
-  losses <- NULL
-  if (!is.null(val_loss)) {
-    # NA (not NaN) means "no val_loss that epoch": Python None.
-    losses <- lapply(as.double(val_loss), function(v) {
-      if (is.na(v) && !is.nan(v)) NULL else v
-    })
-  }
+  args <- capture_args(list(val_loss = as_py_losses))
   # The callback's verbose messages go to R's console (capturable).
-  output <- py_call(reticulate::py_capture_output(
-    py_core()$replay_epochs(callback, as.integer(steps_per_epoch),
-                            val_loss = losses, epochs = as.integer(epochs)),
+  call <- sys.call()
+  output <- reticulate::py_capture_output(
+    py_invoke(py_core()$replay_epochs, args, call = call, env = environment()),
     type = "stdout"
-  ))
+  )
   cat(output)
   invisible(as_kerasclr_callback(callback))
+}
+
+# Validation losses for Python: NA (not NaN) means "no val_loss that epoch",
+# Python's None.
+as_py_losses <- function(val_loss) {
+  if (is.null(val_loss)) {
+    return(NULL)
+  }
+  lapply(as.double(val_loss), function(v) if (is.na(v) && !is.nan(v)) NULL else v)
 }

@@ -27,28 +27,20 @@
 #'   nrow(resumed$history)
 #' }
 save_clr_state <- function(callback, path) {
-  check_callback(callback, "callback")
-  path <- check_path(path, "path")
-  py_call(reticulate::py_call(reticulate::py_get_attr(callback, "save"), path))
+  py_invoke(py_gateway()$check_callback, list("callback", callback))
+  path <- check_path(path)
+  py_invoke(callback$save, list(path))
   invisible(path)
 }
 
 #' @rdname save_clr_state
 #' @export
 load_clr_state <- function(callback, path) {
-  check_callback(callback, "callback")
-  path <- check_path(path, "path")
+  py_invoke(py_gateway()$check_callback, list("callback", callback))
+  path <- check_path(path)
   if (!file.exists(path)) {
     stop(simpleError(paste0("`path` does not exist: \"", path, "\"."), sys.call()))
   }
-  py_call(reticulate::py_call(reticulate::py_get_attr(callback, "load"), path))
+  py_invoke(callback$load, list(path))
   invisible(as_kerasclr_callback(callback))
-}
-
-check_path <- function(path, name, call = sys.call(-1)) {
-  if (!is.character(path) || length(path) != 1L || is.na(path) || !nzchar(path)) {
-    check_stop("`", name, "` must be a single file path, not ", describe_value(path), ".",
-               call = call)
-  }
-  path.expand(path)
 }

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Build and check the R package kerasclr, as CI does:
-#   1. bundle the Python core into inst/python (tools/bundle-python.sh),
-#   2. R CMD build (builds the vignette) and R CMD check --no-manual, with
+# Build and check the R package kerasclr, as CI does (the Python core it
+# carries, inst/python/kerasclr, is committed; tools/test.sh checks that it is
+# the same as python/kerasclr):
+#   1. R CMD build (builds the vignette) and R CMD check --no-manual, with
 #      RETICULATE_PYTHON unset so that .onLoad finds ~/.virtualenvs/r-kerasclr
 #      by itself; the testthat suite (vdiffr snapshots included) runs inside
 #      the check,
-#   3. print the testthat summary and the check status.
+#   2. print the testthat summary and the check status.
 # Fails when the check reports an ERROR or a WARNING (NOTEs are fine).
 #
 # Usage: bash tools/r-check.sh        (work files go to output/r-check/)
@@ -15,7 +16,6 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUT="${KERASCLR_R_CHECK_DIR:-$ROOT/output/r-check}"
 VERSION="$(sed -n 's/^Version: *//p' "$ROOT/DESCRIPTION")"
 
-bash "$ROOT/tools/bundle-python.sh"
 rm -rf "$OUT"
 mkdir -p "$OUT"
 cd "$OUT"

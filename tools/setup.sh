@@ -2,9 +2,14 @@
 # Install everything kerasclr needs on a fresh machine, idempotently:
 #   1. R and the R packages it uses (Debian packages; CRAN is not needed),
 #   2. two Python environments:
-#        ~/.virtualenvs/r-kerasclr        numpy < 2 stack that R uses (reticulate 1.28)
-#        ~/.virtualenvs/kerasclr-current  current stack + JAX + PyTorch backends
-#   3. the Python core (editable) into both, and the R package into R's library.
+#        ~/.virtualenvs/r-kerasclr        numpy < 2 stack that R uses (reticulate 1.28),
+#                                         with the Python core installed editable
+#                                         (for the demo's Python scripts)
+#        ~/.virtualenvs/kerasclr-current  current stack + JAX + PyTorch backends, without
+#                                         the core: exactly a keras3 user's Python (the
+#                                         tests import the core with PYTHONPATH=python,
+#                                         the R package from its own folder)
+#   3. the R package into R's library.
 # Steps that are already done are skipped, so a second run takes seconds.
 #
 # Usage: bash tools/setup.sh            (from anywhere)
@@ -44,15 +49,25 @@ install_apt() {
       "sudo apt-get install ${missing[*]}"
 }
 
-# make_venv DIR REQUIREMENTS: create DIR if needed and install REQUIREMENTS +
-# the core (editable); skipped when the requirements file has not changed.
+# make_venv DIR REQUIREMENTS [core|no-core]: create DIR if needed and install
+# REQUIREMENTS, plus the core (editable) with "core"; with "no-core" a core
+# installed there earlier is removed. Skipped when nothing has changed.
 make_venv() {
-  local venv="$1" req="$2" stamp
+  local venv="$1" req="$2" core="${3:-core}" stamp
   stamp="$venv/.kerasclr-$(basename "$req" .txt).sha"
   local want
-  want="$(cat "$req" "$ROOT/pyproject.toml" | sha256sum | cut -c1-16)"
+  want="$(cat "$req" "$ROOT/pyproject.toml" | sha256sum | cut -c1-16)-$core"
+  local has_core=no
+  [ -x "$venv/bin/python" ] && "$venv/bin/python" -m pip show -q kerasclr >/dev/null 2>&1 &&
+    has_core=yes
+  if [ "$core" = "no-core" ] && [ "$has_core" = "yes" ]; then
+    say "Python environment $venv: removing the kerasclr core installed there earlier"
+    "$venv/bin/python" -m pip uninstall -q -y kerasclr >/dev/null 2>&1 ||
+      fail "could not remove kerasclr from $venv" "$venv/bin/pip uninstall kerasclr"
+    has_core=no
+  fi
   if [ -x "$venv/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] &&
-    "$venv/bin/python" -c "import kerasclr" >/dev/null 2>&1; then
+    { [ "$core" = "no-core" ] || [ "$has_core" = "yes" ]; }; then
     say "Python environment $venv: up to date"
     return
   fi
@@ -62,17 +77,18 @@ make_venv() {
   local log="/tmp/kerasclr-pip-$(basename "$venv").log"
   "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$req" >"$log" 2>&1 ||
     fail "pip could not install $req (log: $log)" "$venv/bin/pip install -r $req"
-  "$venv/bin/python" -m pip install -q --disable-pip-version-check --no-deps -e "$ROOT" \
-    >>"$log" 2>&1 || fail "pip could not install the kerasclr core (log: $log)" \
-    "$venv/bin/pip install -e $ROOT"
+  if [ "$core" = "core" ]; then
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check --no-deps -e "$ROOT" \
+      >>"$log" 2>&1 || fail "pip could not install the kerasclr core (log: $log)" \
+      "$venv/bin/pip install -e $ROOT"
+  fi
   echo "$want" >"$stamp"
 }
 
 install_r_package() {
   say "R package kerasclr: installing from $ROOT"
-  # The Python core travels inside the R package (inst/python), so that
-  # install_kerasclr() can pip-install it where no checkout is at hand.
-  bash "$ROOT/tools/bundle-python.sh"
+  # The Python core travels inside the R package (inst/python/kerasclr, a
+  # committed copy of python/kerasclr that tools/bundle-python.sh makes).
   R CMD INSTALL --no-test-load "$ROOT" >/tmp/kerasclr-rinstall.log 2>&1 ||
     fail "R CMD INSTALL failed (log: /tmp/kerasclr-rinstall.log)" "R CMD INSTALL $ROOT"
 }
@@ -80,7 +96,7 @@ install_r_package() {
 install_apt
 make_venv "$R_VENV" "$ROOT/requirements/r-stack.txt"
 if [ -z "${KERASCLR_SETUP_SKIP_CURRENT:-}" ]; then
-  make_venv "$CURRENT_VENV" "$ROOT/requirements/current-stack.txt"
+  make_venv "$CURRENT_VENV" "$ROOT/requirements/current-stack.txt" no-core
 fi
 install_r_package
-say "done: R uses $R_VENV (numpy < 2); the current stack is in $CURRENT_VENV"
+say "done: R uses $R_VENV (numpy < 2); the current stack (no kerasclr installed) is in $CURRENT_VENV"

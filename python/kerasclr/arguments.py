@@ -157,3 +157,24 @@ def check_iterations(iterations, name="iterations"):
         raise ArgumentError(name, "whole numbers >= 0", value, whole_value=False,
                             verb="hold")
     return counters
+
+
+def check_callback(name, value, method=None):
+    """A kerasclr callback (its class has ``history`` and ``history_epoch``;
+    looked up on the class so that no history table is built); with
+    ``method``, one that has that method (e.g. ``"reset"``)."""
+    kind = type(value)
+    if not (hasattr(kind, "history_epoch") and hasattr(kind, "history")):
+        raise ArgumentError(
+            name, "a kerasclr callback", value,
+            r_expected=("a kerasclr callback made by new_callback_cyclical_learning_rate() "
+                        "(or another kerasclr policy)"))
+    if method is not None and not callable(getattr(value, method, None)):
+        kind = kind.__name__
+        raise ArgumentError(
+            name, f"a callback that has {method}()", value, got=f"a {kind}",
+            r_expected=(f"a callback that has {method}() (made by "
+                        "new_callback_cyclical_learning_rate())"),
+            r_got=f"a {kind}", whole_value=False)
+    return value
+

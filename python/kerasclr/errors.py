@@ -13,12 +13,25 @@ the value as the user typed it in R; any other `KerasclrError` it shows as
   file and the field).
 - `KerasclrError`: everything else kerasclr refuses (with a hint on what to
   do, in both languages).
+
+In a Python process driven by the R package, `use_r_wording()` makes
+``str(error)`` the R wording too: errors raised inside a Keras ``fit()``
+called from R reach the R user through reticulate, which prints
+``str(error)``.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
+
+_READER = {"r": False}
+
+
+def use_r_wording(on=True):
+    """Make ``str()`` of every kerasclr error its R wording (the R package
+    calls this when it loads the core); ``on=False`` restores Python's."""
+    _READER["r"] = bool(on)
 
 
 class KerasclrError(ValueError):
@@ -32,6 +45,11 @@ class KerasclrError(ValueError):
     def __init__(self, message, r_message=None):
         super().__init__(message)
         self.r_message = message if r_message is None else r_message
+
+    def __str__(self):
+        if _READER["r"]:
+            return self.r_message
+        return super().__str__()
 
 
 class ArgumentError(KerasclrError, TypeError):
@@ -125,5 +143,6 @@ def r_describe(value) -> str:
                 else "integer" if kinds <= {"int"} else "double")
         if len(value) == 1:
             return r_describe(value[0])
-        return f"a {kind} vector of length {len(value)}"
+        article = "an" if kind == "integer" else "a"
+        return f"{article} {kind} vector of length {len(value)}"
     return f"an object of class {type(value).__name__}"

@@ -6,6 +6,13 @@ if (!nzchar(Sys.getenv("KERAS_BACKEND"))) {
   Sys.setenv(KERAS_BACKEND = "tensorflow")
 }
 
+# The Python module kerasclr that the R package imported, without conversion
+# of results (pandas objects stay Python objects).
+py_core_raw <- function() {
+  kerasclr:::py_core()
+  reticulate::import("kerasclr", convert = FALSE)
+}
+
 # Skip a test that needs the Python core, saying why.
 skip_if_no_kerasclr <- function() {
   problem <- kerasclr::kerasclr_python_problem()
@@ -68,7 +75,8 @@ run_golden_case <- function(case) {
   callback
 }
 
-# Relative comparison (default 1e-6, as in SEMANTICS.md), NaN/NA equal.
+# Relative comparison (default 1e-6, the tolerance of the golden vectors:
+# the optimizer applies rates in float32), NaN/NA equal.
 expect_close <- function(object, expected, rtol = 1e-6, label = NULL) {
   object <- as.double(object)
   expected <- as.double(expected)

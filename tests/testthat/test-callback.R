@@ -71,7 +71,7 @@ test_that("the callback is the Python object with an R class and one-line print"
                    "<CyclicLR exp_range base_lr=0.001 max_lr=0.006 step_size=32 iterations=26 epochs=2>")
 })
 
-test_that("arguments keep SEMANTICS.md's defaults and accept integers and Inf", {
+test_that("arguments keep the README's defaults and accept integers and Inf", {
   skip_if_no_kerasclr()
   callback <- new_callback_cyclical_learning_rate()
   config <- callback$get_config()
@@ -104,8 +104,11 @@ test_that("an R scale_fn is called with one number at a time, in both scale mode
   expect_true(length(seen) > 0)
   expect_true(all(vapply(seen, length, integer(1)) == 1L))
   expect_true(all(vapply(seen, is.double, logical(1))))
-  # "cycle": evaluated on cycles 1, 2, 3 only.
-  expect_true(all(unlist(seen) %in% c(1, 2, 3)))
+  # "cycle": evaluated on cycle numbers (whole numbers from 1; the engine
+  # fills its table ahead, so later cycles are evaluated too).
+  cycles <- unlist(seen)
+  expect_true(all(c(1, 2, 3) %in% cycles))
+  expect_true(all(cycles >= 1 & cycles == round(cycles)))
   seen <- list()
   callback <- new_callback_cyclical_learning_rate(step_size = 4, scale_fn = scale,
                                                   scale_mode = "iteration",
@@ -127,7 +130,7 @@ test_that("a bad R scale_fn gives a readable error", {
                                                   scale_fn = function(x) 2,
                                                   verbose = 0)
   expect_error(replay_epochs(callback, 8, epochs = 1),
-               "`scale_fn` must return a number in [0, 1], got 2.0 for cycle 1.",
+               "`scale_fn` must return a number in [0, 1], not 2 for cycle 1.",
                fixed = TRUE)
   callback <- new_callback_cyclical_learning_rate(step_size = 4,
                                                   scale_fn = function(x) stop("no scale"),
@@ -224,5 +227,53 @@ test_that("a Python error during training is an R error with the Python message"
     "no scale for cycle 2", fixed = TRUE
   )
   expect_false(grepl("File \"", conditionMessage(error), fixed = TRUE))
-  expect_identical(nrow(callback$history), 4L)
+})
+
+test_that("a kerasclr error raised inside fit() reads in R terms", {
+  skip_if_no_kerasclr()
+  keras <- reticulate::import("keras")
+  main <- reticulate::py_run_string(paste(
+    "import keras",
+    "from kerasclr.errors import KerasclrError",
+    "class RefuseToTrain(keras.callbacks.Callback):",
+    "    def on_train_begin(self, logs=None):",
+    "        raise KerasclrError('Python wording: pass `x=1`.', 'R wording: pass `x = 1`.')",
+    sep = "\n"), convert = FALSE)
+  data <- regression_data(8)
+  model <- tiny_model(keras)
+  error <- expect_error(model$fit(data$x, data$y, epochs = 1L, verbose = 0L,
+                                  callbacks = list(main$RefuseToTrain())))
+  message <- conditionMessage(error)
+  expect_match(message, "R wording: pass `x = 1`.", fixed = TRUE)
+  expect_no_match(message, "Python wording|Traceback")
+  if (utils::packageVersion("reticulate") >= "1.29") {
+    # A condition of the Python class: kerasclr words it, without reticulate's
+    # class prefix, py_last_error() hint and internal call.
+    expect_identical(message, "R wording: pass `x = 1`.")
+    expect_null(conditionCall(error))
+  }
+})
+
+test_that("$history is built once per change of the Python history", {
+  skip_if_no_kerasclr()
+  main <- reticulate::py_run_string(paste(
+    "import pandas as pd",
+    "class CountedHistory:",
+    "    def __init__(self):",
+    "        self.history_version, self.reads, self.rows = 0, 0, 3",
+    "    @property",
+    "    def history(self):",
+    "        self.reads += 1",
+    "        return pd.DataFrame({'iteration': range(self.rows), 'lr': [0.5] * self.rows})",
+    sep = "\n"), convert = FALSE)
+  counted <- kerasclr:::as_kerasclr_callback(reticulate::py_eval("CountedHistory()"))
+  first <- counted$history
+  expect_identical(counted$history, first)
+  expect_identical(counted[["history"]], first)
+  expect_identical(counted$reads, 1L)
+  # New rows come with a new version: the table is read again.
+  reticulate::py_set_attr(counted, "rows", 5L)
+  reticulate::py_set_attr(counted, "history_version", 1L)
+  expect_identical(counted$history$iteration, 0:4)
+  expect_identical(counted$reads, 2L)
 })

@@ -1,5 +1,5 @@
-# R-side argument checks: they run before Python is called, so these tests
-# need no Python.
+# Argument errors: Python checks every argument (kerasclr.arguments), R words
+# the message (the value as typed in R) and attributes it to the R function.
 
 expect_clr_error <- function(..., message) {
   error <- expect_error(new_callback_cyclical_learning_rate(...), message, fixed = TRUE)
@@ -9,6 +9,7 @@ expect_clr_error <- function(..., message) {
 }
 
 test_that("bad callback arguments give R-style messages naming the argument", {
+  skip_if_no_kerasclr()
   expect_clr_error(step_size = 0, message = "`step_size` must be >= 1, not 0.")
   expect_clr_error(step_size = 0.5, message = "`step_size` must be >= 1, not 0.5.")
   expect_clr_error(step_size = "32",
@@ -49,6 +50,7 @@ test_that("bad callback arguments give R-style messages naming the argument", {
 })
 
 test_that("bad clr_schedule() arguments give R-style messages", {
+  skip_if_no_kerasclr()
   expect_error(clr_schedule(c(0, 1.5)),
                "`iterations` must hold whole numbers >= 0, not 1.5.", fixed = TRUE)
   expect_error(clr_schedule(-1), "`iterations` must hold whole numbers >= 0, not -1.",
@@ -64,16 +66,25 @@ test_that("bad clr_schedule() arguments give R-style messages", {
   expect_identical(as.character(conditionCall(error)[[1]]), "clr_schedule")
 })
 
-test_that("bad callbacks and arguments of the other functions are refused in R", {
-  msg <- paste0("`callback` must be a kerasclr callback made by ",
-                "new_callback_cyclical_learning_rate() (or another kerasclr policy), ",
-                "not a double vector of length 3.")
-  expect_error(plot_clr_history(1:3 + 0.5), msg, fixed = TRUE)
-  expect_error(replay_epochs(1:3 + 0.5, 10, epochs = 1), msg, fixed = TRUE)
-  expect_error(reset_cyclical_learning_rate(1:3 + 0.5), msg, fixed = TRUE)
-  expect_error(plot_clr_history(list()), "not an object of class list.", fixed = TRUE)
+test_that("bad callbacks and arguments of the other functions are refused", {
   expect_error(install_kerasclr(envname = 1),
                "`envname` must be one non-empty string, not 1.", fixed = TRUE)
+  skip_if_no_kerasclr()
+  msg <- paste0("must be a kerasclr callback made by ",
+                "new_callback_cyclical_learning_rate() (or another kerasclr policy), ",
+                "not a double vector of length 3.")
+  # plot_clr_history()'s first argument has KerasMisc's name.
+  error <- expect_error(plot_clr_history(1:3 + 0.5), paste0("`callback_clr` ", msg),
+                        fixed = TRUE)
+  expect_identical(as.character(conditionCall(error)[[1]]), "plot_clr_history")
+  expect_error(replay_epochs(1:3 + 0.5, 10, epochs = 1), paste0("`callback` ", msg),
+               fixed = TRUE)
+  expect_error(reset_cyclical_learning_rate(1:3 + 0.5), paste0("`callback` ", msg),
+               fixed = TRUE)
+  expect_error(plot_lr_history(list()), "not an object of class list.", fixed = TRUE)
+  expect_error(reset_cyclical_learning_rate(new_callback_step_decay()),
+               "`callback` must be a callback that has reset() (made by new_callback_cyclical_learning_rate()), not a StepDecay.",
+               fixed = TRUE)
 })
 
 test_that("arguments of functions that take a callback are checked in R", {
@@ -100,11 +111,30 @@ test_that("arguments of functions that take a callback are checked in R", {
   expect_error(plot_clr_history(callback, backend = "lattice"),
                "`backend` must be one of \"ggplot2\", \"base\", not \"lattice\".",
                fixed = TRUE)
-  expect_error(plot_clr_history(callback, trans_y_axis = "sqrt"),
-               "`trans_y_axis` must be one of \"identity\", \"log10\", not \"sqrt\".",
+  expect_error(plot_clr_history(callback, trans_y_axis = "sqrt", backend = "base"),
+               paste0("`trans_y_axis` must be \"identity\" or \"log10\" with ",
+                      "`backend = \"base\"` (other transformations need ",
+                      "`backend = \"ggplot2\"`), not \"sqrt\"."),
                fixed = TRUE)
-  # Errors raised by Python keep the readable message and the R call.
+  skip_if_not_installed("ggplot2")
+  expect_error(plot_clr_history(callback, trans_y_axis = "no_such"),
+               paste0("`trans_y_axis` must be a transformation ggplot2 knows (such as ",
+                      "\"identity\", \"log10\", \"log2\", \"sqrt\" or a ",
+                      "transformation object of the scales package), not \"no_such\"."),
+               fixed = TRUE)
+  # Errors raised by Python come in R terms, attributed to the R call.
   error <- expect_error(plot_clr_history(callback, backend = "base"),
-                        "`clr` has no history yet", fixed = TRUE)
+                        "has no history yet", fixed = TRUE)
   expect_identical(as.character(conditionCall(error)[[1]]), "plot_clr_history")
+  expect_match(conditionMessage(error), "fit(callbacks = list(", fixed = TRUE)
+  expect_no_match(conditionMessage(error), "callbacks=[", fixed = TRUE)
+})
+
+test_that("a missing argument or a file error names the argument or the file", {
+  skip_if_no_kerasclr()
+  callback <- new_callback_cyclical_learning_rate(verbose = 0)
+  path <- file.path(tempdir(), "no-such-folder", "state.json")
+  error <- expect_error(save_clr_state(callback, path), path, fixed = TRUE)
+  expect_identical(as.character(conditionCall(error)[[1]]), "save_clr_state")
+  expect_no_match(conditionMessage(error), "Error|FileNotFoundError|py_last_error")
 })

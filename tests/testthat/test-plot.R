@@ -93,3 +93,34 @@ test_that("plotting an untrained callback says to train it first", {
   callback <- new_callback_cyclical_learning_rate(verbose = 0)
   expect_error(plot_clr_history(callback, backend = "base"), "has no history yet")
 })
+
+test_that("KerasMisc scripts run unchanged: its argument names, any ggplot2 transformation", {
+  expect_identical(names(formals(plot_clr_history)),
+                   c("callback_clr", "granularity", "backend", "trans_y_axis"))
+  expect_identical(
+    names(formals(new_callback_cyclical_learning_rate))[1:12],
+    c("base_lr", "max_lr", "step_size", "mode", "gamma", "scale_fn", "scale_mode",
+      "patience", "factor", "decrease_base_lr", "cooldown", "verbose")
+  )
+  skip_if_no_kerasclr()
+  skip_if_not_installed("ggplot2")
+  callback <- plateau_callback()
+  plot <- plot_clr_history(callback_clr = callback, granularity = "iteration",
+                           backend = "ggplot2", trans_y_axis = "log2")
+  expect_identical(plot$scales$get_scales("y")$trans$name, "log-2")
+  expect_identical(plot$labels$y, "learning rate (log2 scale)")
+  expect_s3_class(ggplot2::ggplot_build(plot), "ggplot_built")
+  plot <- plot_clr_history(callback, trans_y_axis = "sqrt")
+  expect_identical(plot$scales$get_scales("y")$trans$name, "sqrt")
+  # A transformation object, labelled with its name.
+  reverse <- ggplot2::scale_y_continuous(trans = "reverse")$trans
+  plot <- plot_clr_history(callback, trans_y_axis = reverse)
+  expect_identical(plot$scales$get_scales("y")$trans$name, "reverse")
+  expect_identical(plot$labels$y, "learning rate (reverse scale)")
+  # With a momentum panel the learning rates are drawn transformed.
+  one_cycle <- new_callback_one_cycle(max_lr = 0.1, total_steps = 20)
+  replay_epochs(one_cycle, steps_per_epoch = 5, epochs = 4)
+  plot <- plot_lr_history(one_cycle, "iteration", trans_y_axis = "sqrt")
+  expect_identical(levels(plot$data$panel), c("sqrt(learning rate)", "momentum"))
+  expect_equal(plot$data$value[plot$data$series == "lr"], sqrt(one_cycle$history$lr))
+})

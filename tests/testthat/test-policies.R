@@ -1,7 +1,7 @@
 # One-cycle, SGDR, step decay, cosine decay: R wrappers give the Python
 # numbers, R-style argument errors, plots (vdiffr snapshots).
 
-py_policies <- function() reticulate::import("kerasclr", convert = TRUE)
+py_policies <- function() kerasclr:::py_core()
 
 test_that("the previews equal the Python previews and hand-computed values", {
   skip_if_no_kerasclr()
@@ -117,7 +117,7 @@ test_that("argument errors name the argument and the value", {
   expect_error(new_callback_one_cycle(max_lr = 0.1, total_steps = 3, pct_start = 0.2),
                "`pct_start` = 0.2 with `total_steps` = 3 gives a phase", fixed = TRUE)
   expect_error(one_cycle_schedule(10, max_lr = 0.1, total_steps = 10),
-               "`iterations` must be < total_steps = 10, got 10", fixed = TRUE)
+               "`iterations` must be < total_steps = 10, not 10.", fixed = TRUE)
   cb <- new_callback_step_decay()
   expect_error(plot_lr_history(cb), "This StepDecay has no history yet", fixed = TRUE)
 })

@@ -104,7 +104,7 @@ test_that("lr_range_test() returns Python's numbers and restores the model", {
 
   # The same run in Python, on an identical model.
   twin <- tiny_model(keras)
-  py_result <- kerasclr:::py_core(convert = FALSE)$lr_range_test(
+  py_result <- py_core_raw()$lr_range_test(
     twin, data$x, data$y, min_lr = 1e-4, max_lr = 10, steps = 100L,
     batch_size = 16L, beta = 0.9, shuffle = FALSE)
   py_history <- kerasclr:::py_frame_to_r(py_result$history)

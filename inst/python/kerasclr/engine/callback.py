@@ -1,0 +1,781 @@
+"""`PolicyCallback`: what runs every kerasclr policy inside ``fit()``.
+
+A policy is a pure, vectorised function of the position of a step (its
+training iteration, its epoch and its place in the epoch) and of a few
+adjustable *settings* (a band, a scale, the start of a cycle) that change
+only at events: a plateau decision at an epoch end, ``reset()``, a loaded
+state. The engine turns it into exact per-step rates:
+
+- it installs a `kerasclr.engine.table.StepTable` on the optimizer for the
+  duration of ``fit()`` and fills it ahead with the rates of as many coming
+  steps as it holds; it refills only when the coming rates change (a
+  plateau event, ``reset()``, a loaded state, an epoch of unexpected
+  length) or the table runs out, so an epoch where nothing changes costs
+  one read of the step counter;
+- it derives the per-batch history lazily from the step counter and the
+  host copy of the table (when read, at train end, or before a refill);
+- it records one row per epoch with the epoch's logs and, beside it, what
+  rolling back to that epoch's end needs (BackupAndRestore, a resumed run
+  whose model checkpoint is older than the callback state);
+- it saves and loads the state through the one codec,
+  `kerasclr.engine.state`.
+
+A policy subclass writes:
+
+- ``__init__``: validate the arguments (`kerasclr.arguments`), then call
+  ``super().__init__(verbose=..., cycle_momentum=..., plateau=...)``;
+- ``get_config()``: its constructor arguments;
+- ``schedule(positions, settings)``: float64 rates of the ``positions``
+  (a `Positions`);
+- ``bounds(positions, settings)``: the ``(base_lr, max_lr)`` envelope
+  recorded with the rows at ``positions`` (two arrays, or numbers);
+- when it cycles momentum, ``momentum_schedule(positions, settings)``;
+- optionally ``initial_settings()`` (default ``{"scale": 1.0}``, the scale
+  of plateau control), ``reduce(settings, plateau)`` (default: scale by
+  ``plateau.factor``, never below ``plateau.min_lr``), ``resolve(params)``
+  (lengths known only when ``fit()`` starts) and ``uses_epochs = True``
+  when its rates depend on epoch boundaries.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import threading
+import weakref
+
+import keras
+import numpy as np
+
+from kerasclr.arguments import check_choice, check_count, check_iterations
+from kerasclr.engine import fit_context
+from kerasclr.engine import state as state_codec
+from kerasclr.engine import table as tables
+from kerasclr.engine.history import EpochHistory, IterationHistory
+from kerasclr.engine.plateau import Plateau
+from kerasclr.errors import ArgumentError, KerasclrError
+
+MIN_CAPACITY = 1024
+
+
+class Positions:
+    """Where a run of steps stands: iteration, 0-based epoch, index in the epoch.
+
+    Attributes are int64 numpy arrays of the same length.
+    """
+
+    __slots__ = ("iteration", "epoch", "in_epoch")
+
+    def __init__(self, iteration, epoch, in_epoch):
+        self.iteration = iteration
+        self.epoch = epoch
+        self.in_epoch = in_epoch
+
+    def __len__(self):
+        return len(self.iteration)
+
+    def __getitem__(self, index):
+        return Positions(self.iteration[index], self.epoch[index], self.in_epoch[index])
+
+    @classmethod
+    def ahead(cls, count, iteration, epoch, in_epoch, steps_per_epoch):
+        """``count`` steps from (iteration, epoch, in_epoch), epochs of
+        ``steps_per_epoch`` steps (None: all in the current epoch)."""
+        k = np.arange(count, dtype=np.int64)
+        if steps_per_epoch:
+            done = in_epoch + k
+            return cls(iteration + k, epoch + done // steps_per_epoch,
+                       done % steps_per_epoch)
+        return cls(iteration + k, np.full(count, epoch, np.int64), in_epoch + k)
+
+    @classmethod
+    def of_iterations(cls, iterations, steps_per_epoch=None):
+        """Positions of training iterations, epochs of ``steps_per_epoch``."""
+        iterations = np.asarray(iterations, dtype=np.int64)
+        if steps_per_epoch:
+            return cls(iterations, iterations // steps_per_epoch,
+                       iterations % steps_per_epoch)
+        return cls(iterations, np.zeros_like(iterations), iterations)
+
+
+def check_verbose(verbose):
+    """0, 1, 2 or a bool (True is 1)."""
+    if isinstance(verbose, (bool, np.bool_)):
+        return int(verbose)
+    return check_count("verbose", verbose)
+
+
+class PolicyCallback(keras.callbacks.Callback):
+    """Base class of every kerasclr policy (see the module doc)."""
+
+    policy_name = None          # e.g. "CyclicLR"
+    r_function = None           # e.g. "new_callback_cyclical_learning_rate"
+    plateau_lag = 0             # steps before a plateau change shows in lr
+    uses_epochs = False         # rates depend on epoch boundaries
+
+    # Keras calls batch-end hooks synchronously (a host sync per batch) unless
+    # every callback that has one is `async_safe`. Ours only counts batches
+    # in epochs of unknown length, thread-safely.
+    async_safe = True
+
+    def __init__(self, *, verbose=0, cycle_momentum=False, plateau=None):
+        super().__init__()
+        self.verbose = check_verbose(verbose)
+        self.cycle_momentum = bool(cycle_momentum)
+        if plateau is not None and not isinstance(plateau, Plateau):
+            raise ArgumentError("plateau", "a kerasclr.Plateau or None", plateau,
+                                r_expected="a plateau_control() or NULL")
+        self.plateau = plateau
+        if plateau is not None:
+            plateau.owner = self
+        extra = ("momentum",) if self.cycle_momentum else ()
+        self._iteration_history = IterationHistory(extra)
+        self._epoch_history = EpochHistory(self._epoch_columns() + extra)
+        self._settings = self.initial_settings()
+        self._previous_settings = self._settings  # in effect before _settings_from
+        self._settings_from = 0                   # optimizer step
+        self._history_changes = 0
+        self.epochs_done = 0
+        self._table = None
+        self._attachment = None
+        self._fit = fit_context.FitCall()
+        self._steps = None                 # steps per epoch of this fit
+        self._spe = 1
+        self._step_now = 0                 # optimizer step of the next batch
+        self._committed_step = 0           # rows exist up to this step
+        self._committed_rows = 0
+        self._pending_runs = []            # (epoch, end step, settings): not yet rows
+        self._pending_epochs = []          # epoch rows whose lr is not yet read
+        self._origin = None                # mark of the first train begin
+        self._epoch_open = False
+        self._epoch_first_step = 0
+        self._refill_in_batches = False
+        self._batches_seen = 0
+        self._batches_seen_lock = threading.Lock()
+        self._check_step_at_epoch_begin = False
+        self._loaded_step = None
+        self._saved_file = None            # what the last save/load left on disk
+        self._fit_params = {}
+        self._truncations = 0              # rows dropped (rollback, load)
+
+    # -- what a policy writes -------------------------------------------------
+    def initial_settings(self):
+        return {"scale": 1.0}
+
+    def schedule(self, positions, settings):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def momentum_schedule(self, positions, settings):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def bounds(self, positions, settings):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def resolve(self, params):
+        """Lengths known when ``fit()`` starts (``params``: Keras's fit params)."""
+
+    def reduce(self, settings, plateau):
+        """A plateau reduction: scale the rate by ``factor`` (floor ``min_lr``).
+
+        Returns the new settings, or None when nothing was reduced.
+        """
+        scale = settings["scale"] * plateau.factor
+        if scale == settings["scale"]:
+            return None
+        self._say(f"plateau: reducing the rate to {scale:.6g} x the schedule "
+                  f"(never below min_lr={plateau.min_lr:g}).")
+        return dict(settings, scale=scale)
+
+    def scaled(self, rates, settings):
+        """``rates`` under the plateau scale of ``settings`` (floor ``min_lr``)."""
+        scale = settings.get("scale", 1.0)
+        if scale == 1.0:
+            return rates
+        return np.maximum(rates * scale, np.minimum(rates, self.plateau.min_lr))
+
+    def check_settings(self, settings, problem):
+        """Validate loaded settings; ``problem(field, text)`` raises."""
+        for name, value in settings.items():
+            if not _is_number(value) or not math.isfinite(value) or value < 0:
+                problem(f"settings.{name}", f"must be a finite number >= 0, got {value!r}")
+
+    def plateau_config(self):
+        """``{"plateau": ...}`` for `get_config` when plateau control is on."""
+        return {} if self.plateau is None else {"plateau": self.plateau.get_config()}
+
+    def after_epoch(self):
+        """A policy's own message at an epoch end (none by default)."""
+
+    def preview(self, iterations, steps_per_epoch=None, what="lr", dtype="float32"):
+        """The policy's values at training ``iterations`` (a `Positions` or
+        whole numbers >= 0, in epochs of ``steps_per_epoch``), as applied
+        (``dtype="float32"``) or unrounded ("float64"), from its initial
+        settings."""
+        check_choice("what", what, ("lr", "momentum"))
+        check_choice("dtype", dtype, ("float32", "float64"))
+        if not isinstance(iterations, Positions):
+            iterations = Positions.of_iterations(
+                check_iterations(iterations).astype(np.int64), steps_per_epoch)
+        function = self.schedule if what == "lr" else self.momentum_schedule
+        values = np.asarray(function(iterations, self.initial_settings()), np.float64)
+        if dtype == "float32":
+            values = values.astype(np.float32).astype(np.float64)
+        return values
+
+    def _plateaus(self):
+        """Every plateau control of the policy, by name (saved with the state)."""
+        return {} if self.plateau is None else {"policy": self.plateau}
+
+    def _active_plateau(self):
+        """The plateau control deciding at this epoch end: ``(plateau,
+        reduce(settings) -> new settings or None, lag)``, or None."""
+        if self.plateau is None:
+            return None
+        return self.plateau, lambda settings: self.reduce(settings, self.plateau), \
+            self.plateau_lag
+
+    def _epoch_columns(self):
+        has_plateau = bool(self._plateaus())
+        fixed = ("epoch",)
+        if has_plateau:
+            fixed += ("not_improved_for_n_times",)
+        fixed += ("base_lr", "max_lr", "lr")
+        if has_plateau:
+            fixed += ("in_cooldown",)
+        return fixed
+
+    # -- public ----------------------------------------------------------------
+    @property
+    def history(self):
+        """Per-iteration history as a pandas DataFrame (one row per batch)."""
+        self._commit_all(read_step=True)
+        return self._iteration_history.to_pandas()
+
+    def history_rows(self, start=0):
+        """Per-iteration rows from row ``start`` on, as a dict of numpy arrays
+        (what `history` holds, without building the whole table)."""
+        self._commit_all(read_step=True)
+        return self._iteration_history.columns(start)
+
+    @property
+    def history_epoch(self):
+        """Per-epoch history as a pandas DataFrame (one row per epoch)."""
+        self._commit_all(read_step=True)
+        return self._epoch_history.to_pandas()
+
+    @property
+    def history_version(self):
+        """A number that changes whenever history rows are added or removed."""
+        self._commit_all(read_step=True)
+        return self._history_changes
+
+    @property
+    def trn_iterations(self):
+        """Training iterations recorded so far (over all fit calls)."""
+        self._commit_all(read_step=True)
+        return self._committed_rows
+
+    @property
+    def next_iteration(self):
+        """The training iteration of the next batch (rows so far, in a fit())."""
+        return self._committed_rows + max(0, self._step_now - self._committed_step)
+
+    @property
+    def optimizer_step(self):
+        """The optimizer step of the next batch, as far as the callback knows."""
+        return self._step_now
+
+    @property
+    def current_epoch(self):
+        """1-based number of the epoch in progress (or about to start)."""
+        return self.epochs_done + 1
+
+    @property
+    def next_lr(self):
+        """The learning rate the next training batch will use (as applied)."""
+        return float(self._next_values()[0])
+
+    @property
+    def next_momentum(self):
+        """The momentum the next training batch will use (None if not cycled)."""
+        return float(self._next_values()[1]) if self.cycle_momentum else None
+
+    def _next_values(self):
+        if self._table is not None and self._table.covers(self._step_now, 1):
+            return self._table.row(self._step_now)
+        columns = self._columns_ahead(1, self._step_now)
+        return np.asarray([float(np.float32(column[0])) for column in columns])
+
+    # -- Keras hooks -----------------------------------------------------------
+    @contextlib.contextmanager
+    def _plain_on_error(self):
+        """Take the table off the optimizer when a hook of ours fails: Keras
+        does not call on_train_end after an error."""
+        try:
+            yield
+        except Exception:
+            self._release()
+            raise
+
+    def _release(self):
+        if self._attachment is not None:
+            self._commit_all(read_step=True)
+            tables.detach(self.model)
+        self._attachment = None
+
+    def on_train_begin(self, logs=None):
+        model = self.model
+        if getattr(model, "optimizer", None) is None:
+            raise KerasclrError(
+                f"{self.policy_name} needs a compiled model: call "
+                "`model.compile(optimizer=...)` before `fit()`.",
+                f"{self.r_function}() needs a compiled model: call "
+                "`compile(model, optimizer = ...)` before fit().")
+        self._fit = fit_context.current_fit(model)
+        self._check_other_callbacks()
+        with self._plain_on_error():
+            self._train_begin()
+
+    def _train_begin(self):
+        model = self.model
+        self._fit_params = dict(self.params or {})
+        self._steps = self.params.get("steps") if self.params else None
+        self.resolve(self.params or {})
+        self._spe = int(getattr(model, "steps_per_execution", 1) or 1)
+        capacity = max(MIN_CAPACITY, 4 * self._spe, int(self._steps or 0))
+        _build_optimizer(model)
+        self._attachment = tables.attach(model, self, capacity, self.cycle_momentum)
+        self._table = self._attachment.table
+        if self._fit.callbacks is not None:
+            # An error elsewhere ends fit() without on_train_end: once that
+            # fit() is gone, the optimizer is made plain again.
+            weakref.finalize(self._fit.callbacks, tables.detach_if_still, model,
+                             self._attachment)
+            self._fit.callbacks = None  # keep no reference to the fit's callbacks
+        self._refill_in_batches = self._steps is None or self._steps > self._table.capacity
+        if self._origin is None and self._committed_rows == 0 and not self._pending_runs:
+            step = self._read_step()
+            self._committed_step = self._step_now = self._settings_from = step
+            self._origin = self._snapshot()
+        self._check_step_at_epoch_begin = True
+        self._fill(self._step_now)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        with self._plain_on_error():
+            self._epoch_begin()
+
+    def _epoch_begin(self):
+        if self._check_step_at_epoch_begin or self._epoch_open:
+            # Another callback's on_train_begin (BackupAndRestore) may have
+            # restored the optimizer since ours ran; or the last epoch ended
+            # without on_epoch_end (an error, an interruption).
+            self._check_step_at_epoch_begin = False
+            self._align_with_optimizer(self._read_step())
+        self._epoch_open = True
+        self._epoch_first_step = self._step_now
+        self._batches_seen = 0
+        if self._refill_in_batches or not self._table.covers(self._step_now,
+                                                              self._steps):
+            self._fill(self._step_now)
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if not self._refill_in_batches:
+            return
+        step = self._epoch_first_step + int(batch)
+        table = self._table
+        if table.host_start + table.capacity - step < self._spe:
+            with self._plain_on_error():
+                self._sync_backend()
+                self._fill(step)
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self._refill_in_batches:
+            # Keras may run batch-end hooks on a pool of threads (async
+            # dispatch), so they can finish out of order: keep the largest.
+            with self._batches_seen_lock:
+                self._batches_seen = max(self._batches_seen, int(batch) + 1)
+
+    def on_epoch_end(self, epoch, logs=None):
+        with self._plain_on_error():
+            self._epoch_end(epoch, logs)
+
+    def _epoch_end(self, epoch, logs):
+        logs = {} if logs is None else logs
+        step = self._read_step()
+        epoch_number = self.epochs_done + 1
+        if self._refill_in_batches:
+            # Epochs of unknown length: on TensorFlow the fetch that finds the
+            # data exhausted still advances the step counter (no batch is
+            # trained); such phantom steps are not batches, and the table
+            # (which counted them as batches) is refilled.
+            ran = min(step - self._epoch_first_step, self._batches_seen)
+            self._commit_steps(self._epoch_first_step + ran)
+            moved = self._committed_step != step
+            self._committed_step = step
+        else:
+            self._pending_runs.append((epoch_number, self._epoch_first_step, step,
+                                       self._settings))
+            # An epoch of unexpected length moves the epochs of the next steps.
+            moved = bool(self.uses_epochs and self._steps
+                         and step != self._epoch_first_step + self._steps)
+        self._step_now = step
+        self._epoch_open = False
+        self.epochs_done = epoch_number
+        if moved:
+            self._fill(step)
+        row_logs = dict(logs)
+        fixed, error = self._epoch_end_update(row_logs, epoch)
+        self.after_epoch()
+        self._pending_epochs.append((row_logs, fixed, step, self._snapshot()))
+        logs["learning_rate"] = self.next_lr
+        if error is not None:
+            raise error
+
+    def on_train_end(self, logs=None):
+        self._release()
+
+    # -- epoch end ---------------------------------------------------------------
+    def _epoch_end_update(self, logs, epoch_index):
+        """Plateau logic; returns the epoch row's fixed columns (its lr is read
+        later, off the table) and an error to raise once the row is recorded."""
+        last = Positions.ahead(1, max(0, self.next_iteration - 1), self.epochs_done - 1,
+                               0, None)
+        base_lr, max_lr = (float(np.broadcast_to(v, 1)[0])
+                           for v in self.bounds(last, self._settings))
+        fixed = {"epoch": self.epochs_done, "base_lr": base_lr, "max_lr": max_lr}
+        error = None
+        if self._plateaus():
+            fixed["not_improved_for_n_times"], fixed["in_cooldown"] = 0, False
+        active = self._active_plateau()
+        if active is not None:
+            plateau, reduce, lag = active
+            outcome = plateau.observe(logs, self._fit, epoch_index)
+            error = outcome if isinstance(outcome, KerasclrError) else None
+            fixed["not_improved_for_n_times"] = plateau.not_improved_for_n_times
+            fixed["in_cooldown"] = plateau.cooldown_counter > 0
+            if outcome == "count":
+                self._plateau_decision(plateau, reduce, lag)
+        return fixed, error
+
+    def _plateau_decision(self, plateau, reduce, lag):
+        decision = plateau.decide()
+        if decision == "cooldown":
+            self._say(f"cooling down ({plateau.cooldown_counter} epoch(s) left).")
+        elif decision == "reduce":
+            new = reduce(self._settings)
+            if new is not None:
+                plateau.reduced()
+                self._change_settings(new, lag=lag)
+
+    def _say(self, text):
+        if self.verbose > 0:
+            print(f"Epoch {self.epochs_done}: {self.policy_name} {text}", flush=True)
+
+    # -- settings --------------------------------------------------------------------
+    def _change_settings(self, settings, lag=0):
+        """New settings from the next batch on (after ``lag`` more batches)."""
+        if self._epoch_open and self._attachment is not None:
+            step = self._read_step()
+            self._commit_steps(step)
+            self._step_now = step
+        self._previous_settings = self._settings
+        self._settings_from = self._step_now + lag
+        self._settings = settings
+        if self._table is not None:
+            self._fill(self._step_now)
+
+    def _change_settings_at_next_batch(self, make_settings):
+        """``make_settings(iteration)``, with the training iteration of the next
+        batch, become the settings from that batch on (``reset()``)."""
+        if self._epoch_open and self._attachment is not None:
+            step = self._read_step()
+            self._commit_steps(step)
+            self._step_now = step
+        self._change_settings(make_settings(self.next_iteration))
+
+    # -- table -----------------------------------------------------------------------
+    def _columns_ahead(self, count, step):
+        """Rate (and momentum) columns of ``count`` steps from optimizer ``step``."""
+        iteration = self._committed_rows + max(0, step - self._committed_step)
+        in_epoch = (step - self._epoch_first_step) if self._epoch_open else 0
+        positions = Positions.ahead(count, iteration, self.epochs_done, in_epoch,
+                                    self._steps if self.uses_epochs else None)
+        lagged = min(count, max(0, self._settings_from - step))
+        columns = [self._values(self.schedule, positions, lagged)]
+        if self.cycle_momentum:
+            columns.append(self._values(self.momentum_schedule, positions, lagged))
+        return columns
+
+    def _values(self, function, positions, lagged):
+        values = np.asarray(function(positions, self._settings), dtype=np.float64)
+        if lagged:
+            values = values.copy()
+            values[:lagged] = function(positions[:lagged], self._previous_settings)
+        return values
+
+    def _fill(self, step):
+        """Fill the table from optimizer ``step`` (rows before it are kept)."""
+        columns = self._columns_ahead(self._table.capacity, step)
+        rates = columns[0].astype(np.float32)
+        if not np.all(np.isfinite(rates)):
+            bad = columns[0][~np.isfinite(rates)][0]
+            raise KerasclrError(
+                f"{self.policy_name}: a learning rate of {bad!r} is not a finite "
+                "float32 number (the optimizer applies float32 rates, at most 3.4e38).")
+        self._commit_steps(step if self._epoch_open else None, resolve_before=step)
+        if self._epoch_open:
+            self._step_now = max(self._step_now, step)
+        self._table.fill(step, columns)
+
+    # -- rows ----------------------------------------------------------------------
+    def _commit_steps(self, step=None, resolve_before=None):
+        """Rows for pending epochs (and the open epoch up to ``step``)."""
+        runs, self._pending_runs = self._pending_runs, []
+        if step is not None and self._epoch_open:
+            runs.append((self.epochs_done + 1, self._epoch_first_step, step,
+                         self._settings))
+        for epoch_number, first_step, end, settings in runs:
+            count = end - self._committed_step
+            if count > 0:
+                values = self._table.rows(self._committed_step, count)
+                positions = Positions.ahead(count, self._committed_rows, epoch_number - 1,
+                                            self._committed_step - first_step, None)
+                base_lr, max_lr = self.bounds(positions, settings)
+                columns = {"lr": values[:, 0]}
+                if self.cycle_momentum:
+                    columns["momentum"] = values[:, 1]
+                self._iteration_history.add_rows(self._committed_rows, epoch_number,
+                                                 base_lr, max_lr, columns)
+                self._committed_rows += count
+                self._committed_step = end
+                self._history_changes += 1
+        self._resolve_epoch_rows(resolve_before)
+
+    def _resolve_epoch_rows(self, before=None):
+        """Record pending epoch rows; their lr (the next batch's) is read off
+        the table. Rows ending at or after ``before`` wait for a refill."""
+        keep = []
+        for logs, fixed, end, snapshot in self._pending_epochs:
+            if before is not None and end >= before:
+                keep.append((logs, fixed, end, snapshot))
+                continue
+            row = self._row_of(end)
+            fixed = dict(fixed, lr=float(row[0]))
+            if self.cycle_momentum:
+                fixed["momentum"] = float(row[1])
+            self._epoch_history.add(logs, fixed, snapshot)
+            self._history_changes += 1
+        self._pending_epochs = keep
+
+    def _row_of(self, step):
+        """The table row of ``step``, computed when the table does not hold it
+        (a refill that failed); NaN when that fails too."""
+        if self._table.covers(step, 1):
+            return self._table.row(step)
+        try:
+            return [float(np.float32(c[0])) for c in self._columns_ahead(1, step)]
+        except KerasclrError:
+            return [math.nan] * self._table.columns
+
+    def _commit_all(self, read_step=False):
+        if self._table is None:
+            return
+        step = None
+        if read_step and self._epoch_open and self._attachment is not None:
+            try:
+                step = self._read_step()
+            except Exception:  # the backend state may be unreadable mid-step
+                step = None
+        self._commit_steps(step)
+
+    # -- marks and rollback ----------------------------------------------------------
+    def _snapshot(self):
+        """What rolling back to this moment needs (JSON-able)."""
+        return {"step": self._step_now,
+                "rows": self._committed_rows + max(0, self._step_now - self._committed_step),
+                "epochs_done": self.epochs_done, "settings": dict(self._settings),
+                "previous_settings": dict(self._previous_settings),
+                "settings_from": self._settings_from,
+                "plateau": {name: plateau.get_state()
+                            for name, plateau in self._plateaus().items()}}
+
+    def _state_mark(self):
+        """The snapshot a saved state resumes from (mid-epoch: the rows so far)."""
+        mark = self._snapshot()
+        if self._epoch_open:
+            mark["step"], mark["rows"] = self._committed_step, self._committed_rows
+        return mark
+
+    def _align_with_optimizer(self, step):
+        """Make the host agree with the optimizer's step counter ``step``."""
+        loaded, self._loaded_step = self._loaded_step, None
+        if self._epoch_open:  # the last epoch never ended
+            if step >= self._committed_step:
+                self._commit_steps(step)  # its batches did run
+            self._step_now = max(self._step_now, self._committed_step)
+            self._epoch_open = False
+        if step == self._step_now:
+            return
+        if step > self._step_now:
+            if loaded is not None:
+                raise self._mismatch(step)
+            # Trained without this callback in between: continue from here.
+            self._commit_all()
+            self._committed_step = self._step_now = step
+            self._settings_from = min(self._settings_from, step)
+            self._fill(step)
+            return
+        self._commit_all()
+        for index in range(len(self._epoch_history) - 1, -1, -1):
+            mark = self._epoch_history.marks[index]
+            if mark["step"] == step:
+                self._roll_back(mark, index + 1)
+                return
+        if self._origin is not None and self._origin["step"] == step:
+            self._roll_back(self._origin, 0)
+            return
+        raise self._mismatch(step)
+
+    def _mismatch(self, step):
+        text = (f"the model's optimizer is at step {step}, but the callback's state is "
+                f"at step {self._step_now} and no epoch of its history ended at step "
+                f"{step}. Restore the model and the callback state saved at the same "
+                "epoch end.")
+        return KerasclrError(f"{self.policy_name}: {text}", f"{self.r_function}(): {text}")
+
+    def _roll_back(self, mark, epochs):
+        self._iteration_history.truncate(mark["rows"])
+        self._epoch_history.truncate(epochs)
+        self._pending_runs, self._pending_epochs = [], []
+        self._committed_rows = len(self._iteration_history)
+        self._committed_step = self._step_now = mark["step"]
+        self._restore_mark(mark)
+        self._history_changes += 1
+        self._truncations += 1
+        self._fill(self._step_now)
+
+    def _restore_mark(self, mark):
+        self.epochs_done = mark["epochs_done"]
+        self._settings = dict(mark["settings"])
+        self._previous_settings = dict(mark["previous_settings"])
+        self._settings_from = mark["settings_from"]
+        for name, plateau in self._plateaus().items():
+            plateau.set_state(dict(mark["plateau"][name]))
+
+    # -- the model ---------------------------------------------------------------------
+    def _check_other_callbacks(self):
+        for other in self._fit.callback_list:
+            if other is self:
+                continue
+            if isinstance(other, keras.callbacks.ReduceLROnPlateau):
+                names = ("ReduceLROnPlateau", "callback_reduce_lr_on_plateau()")
+            elif isinstance(other, keras.callbacks.LearningRateScheduler):
+                names = ("LearningRateScheduler", "callback_learning_rate_scheduler()")
+            elif isinstance(other, PolicyCallback):
+                names = (other.policy_name, f"{other.r_function}()")
+            else:
+                continue
+            raise KerasclrError(
+                f"{names[0]} and {self.policy_name} both set the learning rate in this "
+                f"fit(): keep one of them. For plateau control use {self.policy_name}'s "
+                "own `patience` and `factor` (or `plateau=kerasclr.Plateau(...)`).",
+                f"{names[1]} and {self.r_function}() both set the learning rate in this "
+                "fit(): keep one of them. For plateau control use the `patience` and "
+                f"`factor` arguments of {self.r_function}() (or `plateau = "
+                "plateau_control(...)`).")
+        for outer in fit_context.running_fits()[1:]:
+            if self in outer.callback_list and outer.model is not self.model:
+                # The outer fit() goes on with its own model and params.
+                self.set_model(outer.model)
+                self.set_params(self._fit_params)
+                raise KerasclrError(
+                    f"This {self.policy_name} is already in a running fit() of another "
+                    "model; a callback serves one fit() at a time.",
+                    f"This {self.r_function}() callback is already in a running fit() "
+                    "of another model; a callback serves one fit() at a time.")
+
+    def _sync_backend(self):
+        # JAX keeps variables in a detached state during an epoch.
+        sync = getattr(self.model, "jax_state_sync", None)
+        if sync is not None:
+            sync()
+
+    def _read_step(self):
+        self._sync_backend()
+        owner = tables.unwrap_optimizer(self.model.optimizer)
+        return int(np.asarray(owner.iterations.numpy()))
+
+    # -- state -------------------------------------------------------------------------
+    def get_config(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _policy_state(self):
+        """The policy's own state beyond settings and plateau (none by default)."""
+        return {}
+
+    def _set_policy_state(self, state):
+        pass
+
+    def _check_policy_state(self, state, problem):
+        pass
+
+    def get_state(self):
+        """The callback's state as a JSON-able dict (see `set_state`)."""
+        self._commit_all(read_step=True)
+        return state_codec.encode(self)
+
+    def set_state(self, state):
+        """Restore a state made by `get_state`: all of it, or nothing on error."""
+        self._apply_state(state_codec.decode(self, state, source="state"))
+        return self
+
+    def save(self, path):
+        """Write the state to the file ``path`` (see `kerasclr.engine.state`)."""
+        self._commit_all(read_step=True)
+        state_codec.save(self, path)
+        return path
+
+    def load(self, path):
+        """Restore the state saved in ``path``; nothing changes on error."""
+        self._apply_state(state_codec.load(self, path))
+        return self
+
+    def _apply_state(self, decoded):
+        self._iteration_history.load(decoded.runs, decoded.values)
+        self._epoch_history.load(decoded.log_columns, decoded.epoch_rows, decoded.marks)
+        self._committed_rows = len(self._iteration_history)
+        self._committed_step = self._step_now = decoded.step
+        self._restore_mark(decoded.mark)
+        self._loaded_step = decoded.step
+        self._origin = decoded.origin
+        self._set_policy_state(decoded.policy_state)
+        self._pending_runs, self._pending_epochs = [], []
+        self._epoch_open = False
+        self._history_changes += 1
+        self._truncations += 1
+        self._saved_file = decoded.saved_file
+        if self._saved_file is not None:
+            self._saved_file["changes"] = self._truncations
+        if self._table is not None:
+            self._fill(self._step_now)
+
+    def __repr__(self):
+        try:
+            next_lr = f"{self.next_lr:g}"
+        except KerasclrError:  # e.g. a length only known when fit() starts
+            next_lr = "(set by fit)"
+        return (f"<{self.policy_name} next_lr={next_lr} "
+                f"iterations={self.trn_iterations} epochs={self.epochs_done}>")
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _build_optimizer(model):
+    """Build the optimizer before training (Keras builds it lazily on some
+    backends), so its own variables exist before the table is attached."""
+    optimizer = model.optimizer
+    if getattr(optimizer, "built", True) or not getattr(model, "built", False):
+        return
+    optimizer.build(model.trainable_variables)

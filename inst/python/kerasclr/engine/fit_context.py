@@ -1,0 +1,72 @@
+"""What a callback can learn about the ``fit()`` that runs it.
+
+Keras gives callbacks ``params`` (epochs, steps) but neither the other
+callbacks of the same ``fit()`` nor its validation settings. Both decide
+things a learning-rate policy must get right before the first batch: a
+second callback that sets the learning rate conflicts with it, and an epoch
+without ``val_loss`` means "no validation this epoch" only when validation
+is configured. This module reads them from the running ``fit()`` call
+(the caller frames), and answers "nothing known" outside ``fit()`` (e.g.
+in `kerasclr.replay_epochs`).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import keras
+
+
+class FitCall:
+    """The arguments of one running ``fit()`` (None where unknown)."""
+
+    def __init__(self, model=None, arguments=None):
+        arguments = arguments or {}
+        self.model = model
+        self.callbacks = arguments.get("callbacks")
+        self.validation = (arguments.get("validation_data") is not None
+                           if "validation_data" in arguments else None)
+        self.validation_freq = arguments.get("validation_freq", 1)
+
+    @property
+    def callback_list(self):
+        """The callbacks of this fit (a list; empty when unknown)."""
+        callbacks = self.callbacks
+        if callbacks is None:
+            return []
+        return list(getattr(callbacks, "callbacks", callbacks))
+
+    def validates_after(self, epoch_index):
+        """Whether validation runs after 0-based epoch ``epoch_index``."""
+        if not self.validation:
+            return False
+        freq = self.validation_freq
+        if isinstance(freq, int):
+            return (epoch_index + 1) % freq == 0
+        return (epoch_index + 1) in freq
+
+
+def running_fits():
+    """Every ``Model.fit()`` on the call stack, innermost first."""
+    frame = sys._getframe(1)
+    found = []
+    while frame is not None:
+        if frame.f_code.co_name == "fit":
+            owner = frame.f_locals.get("self")
+            if isinstance(owner, keras.Model):
+                found.append(FitCall(owner, frame.f_locals))
+        frame = frame.f_back
+    return found
+
+
+def current_fit(model):
+    """The innermost running ``fit()`` of ``model`` (a blank `FitCall` if none)."""
+    for call in running_fits():
+        if call.model is model:
+            return call
+    return FitCall(model)
+
+
+def fit_is_running(model):
+    """Whether a ``fit()`` of ``model`` is on the call stack."""
+    return any(call.model is model for call in running_fits())

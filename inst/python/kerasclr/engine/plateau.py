@@ -1,0 +1,158 @@
+"""Plateau control: act when a monitored value stops improving.
+
+The rule is KerasMisc's (the reference for `kerasclr.CyclicLR`), for any
+monitored value and either direction:
+
+1. If the monitored value is in the epoch's logs: ``best`` is the best value
+   of all earlier epochs (across ``fit()`` calls; the first epoch's own value
+   on the first epoch). A value worse than ``best`` (strictly: an equal value
+   counts as an improvement) or NaN adds one to ``not_improved_for_n_times``;
+   any other value sets it back to 0.
+2. If it is absent: when it was seen in an earlier epoch, or ``fit()``
+   validates on other epochs (``validation_freq > 1``), the epoch is skipped;
+   otherwise, with an infinite ``patience`` the count goes up by one, and with
+   a finite one it is an error (the epoch's row is recorded first).
+3. In a cooldown, the cooldown counter goes down by one. Otherwise, once
+   ``not_improved_for_n_times > patience``, the policy reduces (what that
+   means is the policy's: `kerasclr.CyclicLR` shrinks its band, every other
+   policy scales its rate by ``factor``, never below ``min_lr``) and a
+   cooldown of ``cooldown`` epochs starts. The count is not reset by a
+   reduction: while the value stays on its plateau, the rate is reduced
+   again every time a cooldown ends.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from kerasclr.arguments import check_choice, check_count, check_number, check_string
+from kerasclr.errors import KerasclrError
+
+MODES = ("min", "max")
+
+
+class Plateau:
+    """Plateau control for a kerasclr policy (see the module doc for the rule).
+
+    Args:
+        monitor: the logged value to watch (default ``"val_loss"``).
+        mode: ``"min"`` (lower is better) or ``"max"``.
+        patience: epochs without improvement before a reduction (whole
+            number or ``inf``: never).
+        factor: multiplier of a reduction, in (0, 1].
+        cooldown: epochs after a reduction without another one.
+        min_lr: the rate is never reduced below this (>= 0).
+
+    Example:
+        >>> one_cycle = kerasclr.OneCycle(
+        ...     max_lr=0.1, epochs=30,
+        ...     plateau=kerasclr.Plateau(patience=3, factor=0.5, min_lr=1e-5))
+    """
+
+    def __init__(self, monitor="val_loss", mode="min", patience=float("inf"), factor=0.9,
+                 cooldown=2, min_lr=0.0):
+        self.monitor = check_string("monitor", monitor)
+        self.mode = check_choice("mode", mode, MODES)
+        self.patience = check_count("patience", patience, allow_inf=True)
+        self.factor = check_number("factor", factor, minimum=0.0, maximum=1.0,
+                                   min_inclusive=False)
+        self.cooldown = check_count("cooldown", cooldown)
+        self.min_lr = check_number("min_lr", min_lr, minimum=0.0)
+        self.reset_state()
+
+    def reset_state(self):
+        self.best = None
+        self.not_improved_for_n_times = 0
+        self.cooldown_counter = 0
+        self.seen = False
+
+    def get_config(self):
+        return {"monitor": self.monitor, "mode": self.mode, "patience": self.patience,
+                "factor": self.factor, "cooldown": self.cooldown, "min_lr": self.min_lr}
+
+    # -- state -----------------------------------------------------------------
+    STATE_FIELDS = ("best", "not_improved_for_n_times", "cooldown_counter", "seen")
+
+    def get_state(self):
+        return {name: getattr(self, name) for name in self.STATE_FIELDS}
+
+    def set_state(self, state):
+        for name in self.STATE_FIELDS:
+            setattr(self, name, state[name])
+
+    @staticmethod
+    def check_state(state, problem):
+        """Validate a saved plateau state; ``problem(field, text)`` raises."""
+        best = state.get("best")
+        if best is not None and (not isinstance(best, (int, float)) or isinstance(best, bool)
+                                 or math.isnan(best)):
+            problem("plateau.best", f"must be a number or null, got {best!r}")
+        for name in ("not_improved_for_n_times", "cooldown_counter"):
+            value = state.get(name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                problem(f"plateau.{name}", f"must be a whole number >= 0, got {value!r}")
+        if not isinstance(state.get("seen"), bool):
+            problem("plateau.seen", f"must be true or false, got {state.get('seen')!r}")
+
+    # -- epoch end ---------------------------------------------------------------
+    def observe(self, logs, fit_call, epoch_index):
+        """Steps 1-2 of the rule for one epoch's logs.
+
+        Returns "skip" (nothing to compare this epoch), "count" (the count
+        moved), or a `KerasclrError` to raise once the epoch row is recorded.
+        """
+        value = logs.get(self.monitor)
+        if value is None:
+            if self.seen or (fit_call.validation and self.monitor.startswith("val_")
+                             and not fit_call.validates_after(epoch_index)):
+                return "skip"
+            if math.isinf(self.patience):
+                self.not_improved_for_n_times += 1
+                return "count"
+            return self._missing(logs, fit_call)
+        value = float(np.asarray(value).reshape(()))
+        self.seen = True
+        if math.isnan(value) or (self.best is not None and self._worse(value, self.best)):
+            self.not_improved_for_n_times += 1
+        else:
+            self.not_improved_for_n_times = 0
+        if not math.isnan(value):
+            self.best = value if self.best is None else (
+                min(self.best, value) if self.mode == "min" else max(self.best, value))
+        return "count"
+
+    def _worse(self, value, best):
+        return value > best if self.mode == "min" else value < best
+
+    def _missing(self, logs, fit_call):
+        owner = self.owner
+        where = f"the logs of epoch {owner.epochs_done} have no `{self.monitor}`"
+        if self.monitor.startswith("val_"):
+            return KerasclrError(
+                f"{owner.policy_name}: `patience` is {self.patience!r} but {where}. Pass "
+                "validation data to `fit()` (`validation_data` or `validation_split`), "
+                "or use `patience=float('inf')`.",
+                f"{owner.r_function}(): `patience` is {self.patience!r} but {where}. Pass "
+                "validation data to fit() (`validation_data` or `validation_split`), or "
+                "use `patience = Inf`.")
+        names = ", ".join(sorted(logs)) or "none"
+        return KerasclrError(
+            f"{owner.policy_name}: {where}; `monitor` must name a value that fit() logs "
+            f"(logged: {names}).",
+            f"{owner.r_function}(): {where}; `monitor` must name a value that fit() "
+            f"logs (logged: {names}).")
+
+    def decide(self):
+        """Step 3 of the rule: "cooldown", "reduce" or None."""
+        if self.cooldown_counter > 0:
+            self.cooldown_counter -= 1
+            return "cooldown"
+        if self.not_improved_for_n_times > self.patience:
+            return "reduce"
+        return None
+
+    def reduced(self):
+        """A reduction happened: start the cooldown."""
+        self.cooldown_counter = self.cooldown

@@ -1,0 +1,523 @@
+"""The in-graph side of every policy: a table of the coming steps' values.
+
+`StepTable` holds the learning rates (and, for momentum cycling, the
+momenta) of the coming optimizer steps in two variables: ``values``
+(``capacity`` rows of float32) and ``start``, the optimizer step of row 0.
+Step ``s`` reads row ``clip(s - start, 0, capacity - 1)``. The host keeps a
+float64 copy of the rows, which are exactly the values the train step
+applies, so histories are read off the host copy and never off the device.
+
+`attach` installs a table on a model's optimizer for the duration of one
+``fit()`` and `detach` takes it off again, so that outside ``fit()`` the
+optimizer is the plain Keras optimizer the user compiled (saved models load
+without kerasclr; ``optimizer.learning_rate`` can be set; other callbacks
+can manage the rate in later fits). While attached, the optimizer instance
+(only that instance) runs as a subclass of its own class, with the same
+name and config, which
+
+- reads the learning rate from the table (``_get_current_learning_rate``),
+- reads the momentum from the table's second column while an update runs,
+- lists the table's variables after its own (``variables``), so that every
+  backend's compiled train step carries them as state (host writes between
+  steps are seen without recompiling),
+- saves and loads exactly the variables and config of the plain optimizer,
+  with the rate of the coming step as its float learning rate, so that
+  checkpoints written during ``fit()`` are plain Keras files too.
+
+Nothing is patched at import and no class other than the trained
+optimizer's instance is touched.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+import weakref
+
+import keras
+import numpy as np
+
+from kerasclr.engine import fit_context
+from kerasclr.errors import KerasclrError
+
+VALUES_NAME = "kerasclr_table"
+START_NAME = "kerasclr_table_start"
+ATTACHED = "_kerasclr_attachment"
+PARKED = "_kerasclr_parked"
+
+# Optimizers whose momentum update was checked on every backend, and the
+# attribute that holds their momentum.
+MOMENTUM_ATTRIBUTES = (("AdamW", "beta_1"), ("Adam", "beta_1"), ("SGD", "momentum"),
+                       ("RMSprop", "momentum"))
+
+
+def unwrap_optimizer(optimizer):
+    """The optimizer that owns the learning rate (unwraps loss scaling)."""
+    while hasattr(optimizer, "inner_optimizer"):
+        optimizer = optimizer.inner_optimizer
+    return optimizer
+
+
+def momentum_attribute(optimizer):
+    """The attribute holding ``optimizer``'s momentum, or None if unsupported."""
+    for class_name, attribute in MOMENTUM_ATTRIBUTES:
+        if isinstance(optimizer, getattr(keras.optimizers, class_name)):
+            return attribute
+    return None
+
+
+class StepTable:
+    """Values of the coming optimizer steps, looked up by the step counter.
+
+    Args:
+        capacity: rows of the table (steps covered by one fill).
+        columns: 1 (learning rate) or 2 (learning rate and momentum).
+        owner: the optimizer whose step counter indexes the table; None makes
+            a host-only table (no variables), for models without a Keras
+            optimizer.
+
+    Example:
+        >>> table = StepTable(1024, 1, model.optimizer)
+        >>> table.fill(0, [np.linspace(1e-3, 6e-3, 1024)])
+    """
+
+    def __init__(self, capacity, columns=1, owner=None):
+        self.capacity = int(capacity)
+        self.columns = int(columns)
+        self.host = np.zeros((self.capacity, self.columns))
+        self.host_start = 0
+        self.values = self.start = None
+        if owner is not None:
+            shape = (self.capacity,) if self.columns == 1 else (self.capacity, self.columns)
+            with keras.name_scope(owner.name, caller=owner):
+                self.values = keras.Variable(np.zeros(shape, np.float32), trainable=False,
+                                             dtype="float32", name=VALUES_NAME)
+                self.start = keras.Variable(0, trainable=False, name=START_NAME,
+                                            dtype=owner.iterations.dtype)
+
+    @property
+    def variables(self):
+        return [] if self.values is None else [self.values, self.start]
+
+    # -- host side -------------------------------------------------------------
+    def fill(self, start, columns):
+        """Write the values of steps ``start, start + 1, ...`` (host call).
+
+        ``columns`` holds one array per column (1 to ``capacity`` values);
+        the last row pads the rest of the table, as the lookup clips to it.
+        """
+        rows = np.empty((self.capacity, self.columns), np.float32)
+        count = None
+        for j, column in enumerate(columns):
+            column = np.asarray(column, np.float32).reshape(-1)
+            count = column.size
+            if not 1 <= count <= self.capacity:
+                raise ValueError(f"A table fill needs 1 to {self.capacity} values, "
+                                 f"got {count}.")
+            rows[:count, j] = column
+        rows[count:] = rows[count - 1]
+        if self.values is not None:
+            self.values.assign(rows[:, 0] if self.columns == 1 else rows)
+            self.start.assign(int(start))
+        self.host = rows.astype(np.float64)
+        self.host_start = int(start)
+
+    def rows(self, first_step, count):
+        """Host rows of steps ``first_step .. first_step + count - 1`` (as looked up)."""
+        index = np.clip(np.arange(first_step, first_step + count) - self.host_start,
+                        0, self.capacity - 1)
+        return self.host[index]
+
+    def row(self, step):
+        """The host row of optimizer ``step``."""
+        return self.host[min(max(int(step) - self.host_start, 0), self.capacity - 1)]
+
+    def covers(self, first_step, count):
+        """Whether the filled rows hold steps ``first_step .. + count - 1``."""
+        return (first_step >= self.host_start
+                and first_step + count <= self.host_start + self.capacity)
+
+    # -- in the train step -----------------------------------------------------
+    def lookup(self, step):
+        """The row of optimizer ``step``: a scalar (one column) or a vector."""
+        backend = keras.backend.backend()
+        if backend == "tensorflow":
+            import tensorflow as tf
+
+            offset = tf.cast(_value(step), self.start.dtype) - self.start.value
+            return tf.gather(self.values.value, tf.clip_by_value(offset, 0, self.capacity - 1))
+        if backend == "jax":
+            from jax import lax
+
+            offset = _value(step) - self.start.value  # dynamic_slice clamps it
+            return lax.dynamic_index_in_dim(self.values.value, offset, axis=0,
+                                            keepdims=False)
+        if backend == "torch":  # eager: the host copy is the table
+            return self.values.value[min(max(int(_value(step)) - self.host_start, 0),
+                                         self.capacity - 1)]
+        offset = keras.ops.subtract(keras.ops.cast(step, self.start.dtype), self.start)
+        return keras.ops.take(self.values, keras.ops.clip(offset, 0, self.capacity - 1),
+                              axis=0)
+
+
+def _value(variable):
+    return variable.value if isinstance(variable, keras.Variable) else variable
+
+
+def _step_after(iterations, grads):
+    """The step counter, read after ``grads`` exist (TensorFlow graphs)."""
+    if keras.backend.backend() != "tensorflow":
+        return iterations
+    import tensorflow as tf
+
+    ready = [g for g in grads if tf.is_tensor(g)]
+    with tf.control_dependencies(ready):
+        return tf.identity(iterations.value)
+
+
+class Attachment:
+    """A table installed on an optimizer by one callback (see module doc)."""
+
+    def __init__(self, owner, table, momentum_attribute):
+        self.owner = owner
+        self.table = table
+        self.momentum_attribute = momentum_attribute
+        self.callback = None
+        self.in_step = None          # the momentum while an update runs
+        self.train_function = None   # kept while detached, reused on return
+        self.train_function_key = None
+
+    def learning_rate(self, step):
+        row = self.table.lookup(step)
+        return row if self.table.columns == 1 else row[0]
+
+    def current_rate(self):
+        """The rate of the coming step (host copy, as the table holds it)."""
+        return float(self.table.row(self.owner.iterations.numpy())[0])
+
+
+def attach(model, callback, capacity, cycle_momentum):
+    """Install a table of ``capacity`` rows on ``model``'s optimizer.
+
+    Reuses the table (and the compiled train function) the optimizer had in
+    an earlier ``fit()`` when they still fit; otherwise the train function is
+    rebuilt. Returns the `Attachment`.
+    """
+    owner = unwrap_optimizer(model.optimizer)
+    if not isinstance(owner, keras.optimizers.Optimizer):
+        attachment = Attachment(owner, StepTable(capacity, 2 if cycle_momentum else 1),
+                                None)
+        attachment.callback = callback
+        return attachment
+    _check_plain_learning_rate(owner, callback)
+    attribute = _checked_momentum_attribute(owner) if cycle_momentum else None
+    columns = 2 if cycle_momentum else 1
+    attachment = owner.__dict__.get(ATTACHED)
+    if attachment is not None:  # left over by an interrupted fit()
+        detach(model)
+    parked = owner.__dict__.pop(PARKED, None)
+    reuse = (parked is not None and parked.table.capacity >= capacity
+             and parked.table.columns == columns
+             and parked.momentum_attribute == attribute)
+    attachment = parked if reuse else Attachment(owner, StepTable(capacity, columns, owner),
+                                                 attribute)
+    attachment.callback = callback
+    owner.__dict__[ATTACHED] = attachment
+    owner.__class__ = _attached_class(type(owner))
+    key = _train_function_key(model)
+    if reuse and attachment.train_function is not None and \
+            attachment.train_function_key == key:
+        model.train_function = attachment.train_function
+    elif hasattr(model, "make_train_function"):
+        model.make_train_function(force=True)
+    attachment.train_function = None
+    return attachment
+
+
+def detach(model):
+    """Take the table off ``model``'s optimizer: a plain optimizer again.
+
+    The optimizer's float learning rate becomes the rate of the coming step,
+    and the compiled train function is kept aside for the next ``fit()``
+    with a kerasclr callback.
+    """
+    owner = unwrap_optimizer(model.optimizer)
+    attachment = owner.__dict__.pop(ATTACHED, None) if hasattr(owner, "__dict__") else None
+    if attachment is None or attachment.table.values is None:
+        return
+    rate = attachment.current_rate()
+    owner.__class__ = type(owner).__mro__[1]
+    if isinstance(owner._learning_rate, keras.Variable):
+        owner._learning_rate.assign(rate)
+    attachment.train_function = getattr(model, "train_function", None)
+    attachment.train_function_key = _train_function_key(model)
+    attachment.callback = None
+    attachment.in_step = None
+    model.train_function = None
+    owner.__dict__[PARKED] = attachment
+
+
+def detach_if_still(model, attachment):
+    """`detach` ``model`` if ``attachment`` is still the one installed."""
+    if attachment_of(model.optimizer) is attachment:
+        detach(model)
+
+
+def attachment_of(optimizer):
+    """The `Attachment` on ``optimizer`` (None when it is plain)."""
+    owner = unwrap_optimizer(optimizer)
+    return getattr(owner, "__dict__", {}).get(ATTACHED)
+
+
+def _train_function_key(model):
+    """What a compiled train function depends on besides the optimizer."""
+    return tuple(id(getattr(model, name, None)) for name in
+                 ("_compile_loss", "_compile_metrics", "optimizer", "loss")) + tuple(
+        getattr(model, name, None) for name in
+        ("steps_per_execution", "jit_compile", "run_eagerly"))
+
+
+def _check_plain_learning_rate(owner, callback):
+    if getattr(owner, "gradient_accumulation_steps", None):
+        raise KerasclrError(
+            "kerasclr does not support `gradient_accumulation_steps` (got "
+            f"{owner.gradient_accumulation_steps!r}): the optimizer evaluates "
+            "learning-rate schedules on its raw step counter.")
+    current = owner._learning_rate
+    if isinstance(current, keras.Variable):
+        return
+    if isinstance(current, keras.optimizers.schedules.LearningRateSchedule):
+        what = f"already has a learning-rate schedule ({type(current).__name__})"
+    else:
+        what = "has a callable `learning_rate`"
+    raise KerasclrError(
+        f"The optimizer {what}; a kerasclr callback sets the learning rate itself. "
+        "Compile the model with a float `learning_rate` (e.g. "
+        "`optimizer=keras.optimizers.SGD(0.01)`).",
+        f"The optimizer {what}; {callback.r_function}() sets the learning rate "
+        "itself. Compile the model with a number as `learning_rate` (e.g. "
+        "`optimizer = optimizer_sgd(0.01)`).")
+
+
+def _checked_momentum_attribute(owner):
+    attribute = momentum_attribute(owner)
+    if attribute is None:
+        names = ", ".join(name for name, _ in MOMENTUM_ATTRIBUTES)
+        raise KerasclrError(
+            f"Cannot cycle the momentum of a {type(owner).__name__} optimizer: "
+            f"kerasclr cycles the momentum of {names} only. Use one of them, or "
+            "`cycle_momentum=False`.",
+            f"Cannot cycle the momentum of a {type(owner).__name__} optimizer: "
+            f"kerasclr cycles the momentum of {names} only. Use one of them, or "
+            "`cycle_momentum = FALSE`.")
+    nominal = owner.__dict__.get(attribute, getattr(owner, attribute))
+    if callable(nominal) or not isinstance(nominal, numbers.Real):
+        raise KerasclrError(
+            f"The optimizer's `{attribute}` is {nominal!r}; kerasclr can only cycle a "
+            f"`{attribute}` given as a number.")
+    if attribute == "momentum" and not nominal > 0:
+        name = type(owner).__name__
+        r_name = {"SGD": "optimizer_sgd", "RMSprop": "optimizer_rmsprop"}[name]
+        raise KerasclrError(
+            f"The {name} optimizer was created with `momentum={nominal!r}`, so it keeps "
+            "no momentum slots and cannot cycle momentum. Create it with a momentum > "
+            f"0, e.g. `keras.optimizers.{name}(0.01, momentum=0.9)`, or use "
+            "`cycle_momentum=False`.",
+            f"The {name} optimizer was created with `momentum = {nominal!r}`, so it "
+            "keeps no momentum slots and cannot cycle momentum. Create it with a "
+            f"momentum > 0, e.g. `{r_name}(0.01, momentum = 0.9)`, or use "
+            "`cycle_momentum = FALSE`.")
+    return attribute
+
+
+# -- the attached optimizer class ------------------------------------------------
+
+_ATTACHED_CLASSES = weakref.WeakKeyDictionary()
+
+
+def _attached_class(base):
+    """A subclass of ``base`` (same name and module) that reads the table."""
+    if base.__dict__.get("_kerasclr_attached_class"):
+        return base
+    cached = _ATTACHED_CLASSES.get(base)
+    if cached is not None:
+        return cached
+    attribute = None
+    for class_name, name in MOMENTUM_ATTRIBUTES:
+        if issubclass(base, getattr(keras.optimizers, class_name)):
+            attribute = name
+            break
+
+    def _get_current_learning_rate(self):
+        return self.__dict__[ATTACHED].learning_rate(self._iterations)
+
+    def set_learning_rate(self, value):
+        callback = self.__dict__[ATTACHED].callback
+        if not fit_context.fit_is_running(callback.model):
+            # Left attached by a fit() that ended in an error: plain again.
+            detach(callback.model)
+            self.learning_rate = value
+            return
+        raise KerasclrError(
+            f"{callback.policy_name} sets the learning rate during this fit(); "
+            "another callback or line of code tried to set "
+            "`optimizer.learning_rate`. Use the policy's own arguments (e.g. "
+            "`patience` and `factor` for plateau control) instead.",
+            f"{callback.r_function}() sets the learning rate during this fit(); "
+            "another callback or line of code tried to set the optimizer's "
+            "`learning_rate`. Use the policy's own arguments (e.g. `patience` and "
+            "`factor` for plateau control) instead.")
+
+    def variables(self):
+        return self._variables[:] + self.__dict__[ATTACHED].table.variables
+
+    def save_own_variables(self, store):
+        attachment = self.__dict__[ATTACHED]
+        for i, variable in enumerate(self._variables):
+            if variable is self._learning_rate:
+                store[str(i)] = np.asarray(attachment.current_rate(),
+                                           dtype=variable.dtype)
+            else:
+                store[str(i)] = variable.numpy()
+
+    def load_own_variables(self, store):
+        if len(store.keys()) != len(self._variables):
+            warnings.warn(
+                f"Skipping variable loading for optimizer '{self.name}', because it "
+                f"has {len(self._variables)} variables whereas the saved optimizer "
+                f"has {len(store.keys())} variables.", stacklevel=2)
+            return
+        for i, variable in enumerate(self._variables):
+            variable.assign(store[str(i)])
+
+    def get_config(self):
+        config = super(subclass, self).get_config()
+        config["learning_rate"] = self.__dict__[ATTACHED].current_rate()
+        return config
+
+    def _backend_update_step(self, grads, trainable_variables, learning_rate):
+        # The rate (and momentum) of this update, looked up from a read of the
+        # step counter that waits for the gradients: on TensorFlow the
+        # counter's increment then waits for them too, so a step that fails
+        # before its update (a data source that fails or runs out) does not
+        # advance the counter without training.
+        attachment = self.__dict__[ATTACHED]
+        row = attachment.table.lookup(_step_after(self._iterations, grads))
+        if attachment.momentum_attribute is None:
+            return super(subclass, self)._backend_update_step(
+                grads, trainable_variables, row)
+        nominal = self.__dict__[attachment.momentum_attribute]
+        if keras.backend.backend() == "torch":  # eager: fused updates take floats
+            attachment.in_step = float(row[1])
+        else:
+            attachment.in_step = _InStepScalar(row[1], nominal)
+        try:
+            return super(subclass, self)._backend_update_step(
+                grads, trainable_variables, row[0])
+        finally:
+            attachment.in_step = None
+
+    namespace = {
+        "_kerasclr_attached_class": True,
+        "_get_current_learning_rate": _get_current_learning_rate,
+        "learning_rate": property(base.learning_rate.fget, set_learning_rate),
+        "variables": property(variables),
+        "save_own_variables": save_own_variables,
+        "load_own_variables": load_own_variables,
+        "get_config": get_config,
+        "_backend_update_step": _backend_update_step,
+        "__module__": base.__module__,
+        "__qualname__": base.__qualname__,
+        "__doc__": base.__doc__,
+    }
+    if attribute is not None:
+        def get_momentum(self):
+            attachment = self.__dict__.get(ATTACHED)
+            if attachment is not None and attachment.in_step is not None:
+                return attachment.in_step
+            return self.__dict__[attribute]
+
+        def set_momentum(self, value):
+            self.__dict__[attribute] = value
+
+        namespace[attribute] = property(get_momentum, set_momentum)
+    subclass = type(base.__name__, (base,), namespace)
+    _ATTACHED_CLASSES[base] = subclass
+    return subclass
+
+
+class _InStepScalar:
+    """The momentum while a traced update runs (TensorFlow, JAX).
+
+    Arithmetic and tensor conversion give the in-graph table entry; the
+    comparisons with Python numbers that optimizers make to decide whether
+    momentum slots exist (``momentum != 0``) see the host value, which has
+    the same sign as every table entry (all are validated to be > 0).
+    """
+
+    __hash__ = None
+
+    def __init__(self, tensor, nominal):
+        self.tensor = tensor
+        self.nominal = float(nominal)
+        self.dtype = tensor.dtype
+
+    def __ne__(self, other):
+        return self.nominal != other
+
+    def __eq__(self, other):
+        return self.nominal == other
+
+    def __gt__(self, other):
+        return self.nominal > other
+
+    def __ge__(self, other):
+        return self.nominal >= other
+
+    def __lt__(self, other):
+        return self.nominal < other
+
+    def __le__(self, other):
+        return self.nominal <= other
+
+    def __add__(self, other):
+        return keras.ops.add(self.tensor, other)
+
+    def __radd__(self, other):
+        return keras.ops.add(other, self.tensor)
+
+    def __sub__(self, other):
+        return keras.ops.subtract(self.tensor, other)
+
+    def __rsub__(self, other):
+        return keras.ops.subtract(other, self.tensor)
+
+    def __mul__(self, other):
+        return keras.ops.multiply(self.tensor, other)
+
+    def __rmul__(self, other):
+        return keras.ops.multiply(other, self.tensor)
+
+    def __truediv__(self, other):
+        return keras.ops.divide(self.tensor, other)
+
+    def __rtruediv__(self, other):
+        return keras.ops.divide(other, self.tensor)
+
+    def __pow__(self, other):
+        return keras.ops.power(self.tensor, other)
+
+    def __neg__(self):
+        return keras.ops.negative(self.tensor)
+
+    def __tf_tensor__(self, dtype=None, name=None):
+        import tensorflow as tf
+
+        tensor = tf.convert_to_tensor(self.tensor)
+        return tensor if dtype is None else tf.cast(tensor, dtype)
+
+    def __jax_array__(self):
+        return self.tensor
+
+    def __float__(self):
+        return float(self.tensor)

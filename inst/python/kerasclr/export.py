@@ -1,0 +1,138 @@
+"""The per-step rates outside Python: TensorBoard and CSV.
+
+`TensorBoardRates` writes the learning rate (and momentum) that the
+optimizer applied at every training step to TensorBoard, at the steps'
+own numbers (the ``iteration`` column), also with ``steps_per_execution >
+1``. It writes at each epoch end, from the policy's history, in one compiled
+loop: no host work per batch. `write_history_csv` writes a history table
+with 17 significant digits, so reading it back gives the same numbers.
+"""
+
+from __future__ import annotations
+
+import os
+
+import keras
+import numpy as np
+
+from kerasclr.arguments import check_choice, check_string
+from kerasclr.engine import PolicyCallback
+from kerasclr.errors import ArgumentError, KerasclrError
+
+TABLES = ("history", "history_epoch")
+
+
+def _check_policy(policy, argument="policy"):
+    if not isinstance(policy, PolicyCallback):
+        raise ArgumentError(argument, "a kerasclr policy callback", policy,
+                            got=type(policy).__name__)
+    return policy
+
+
+class TensorBoardRates(keras.callbacks.Callback):
+    """Write the applied rate of every step to TensorBoard (event files).
+
+    Pass it to ``fit()`` next to the policy. Scalars ``lr`` (and
+    ``momentum`` when the policy cycles it) go to ``log_dir/train`` at step
+    = training iteration; open them with ``tensorboard --logdir log_dir``.
+    Needs TensorFlow (TensorBoard's event files), with any Keras backend.
+
+    Args:
+        policy: the kerasclr policy callback whose rates to write.
+        log_dir: folder of the event files (created if needed).
+        prefix: prefix of the scalar names (default ``"kerasclr/"``).
+
+    Example:
+        >>> clr = kerasclr.CyclicLR(step_size=200)
+        >>> model.fit(x, y, epochs=10,
+        ...           callbacks=[clr, kerasclr.TensorBoardRates(clr, "logs")])
+    """
+
+    async_safe = True
+
+    def __init__(self, policy, log_dir, prefix="kerasclr/"):
+        super().__init__()
+        self.policy = _check_policy(policy)
+        self.log_dir = os.fspath(check_string("log_dir", os.fspath(log_dir)
+                                              if isinstance(log_dir, os.PathLike)
+                                              else log_dir))
+        self.prefix = check_string("prefix", prefix)
+        self.rows_written = 0
+        self._writer = None
+        self._write = None
+
+    def _start(self):
+        try:
+            import tensorflow as tf
+        except ImportError:  # pragma: no cover - TensorFlow is installed in tests
+            raise KerasclrError(
+                "TensorBoardRates needs TensorFlow to write TensorBoard event files: "
+                "pip install tensorflow-cpu.",
+                "new_callback_tensorboard_rates() needs TensorFlow to write TensorBoard "
+                "event files: reticulate::py_install(\"tensorflow-cpu\").") from None
+        from tensorflow.core.framework import summary_pb2
+
+        self._writer = tf.summary.create_file_writer(os.path.join(self.log_dir, "train"))
+        # TensorBoard's scalar summaries, written with TensorFlow's own op (the
+        # tensorboard package is only needed to look at them).
+        metadata = summary_pb2.SummaryMetadata()
+        metadata.plugin_data.plugin_name = "scalars"
+        metadata.data_class = summary_pb2.DATA_CLASS_SCALAR
+        metadata = metadata.SerializeToString()
+
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.float32),
+                                      tf.TensorSpec([None], tf.int64),
+                                      tf.TensorSpec([], tf.string)])
+        def write(values, steps, name):
+            with self._writer.as_default():
+                for i in tf.range(tf.shape(values)[0]):
+                    tf.summary.write(name, values[i], step=steps[i], metadata=metadata)
+            return tf.constant(True)
+
+        self._write = write
+
+    def on_train_begin(self, logs=None):
+        if self._writer is None:
+            self._start()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.flush()
+
+    def on_train_end(self, logs=None):
+        self.flush()
+
+    def flush(self):
+        """Write the rows the policy recorded since the last write."""
+        if self._writer is None:
+            self._start()
+        rows = self.policy.history_rows(self.rows_written)
+        count = rows["lr"].size
+        if count == 0:
+            return
+        steps = rows["iteration"].astype(np.int64)
+        for name in ("lr", "momentum"):
+            if name in rows:  # float32: the values as applied
+                self._write(rows[name].astype(np.float32), steps, self.prefix + name)
+        self._writer.flush()
+        self.rows_written += count
+
+
+def write_history_csv(policy, path, table="history"):
+    """Write a policy's ``history`` (or ``history_epoch``) as CSV, exactly.
+
+    Numbers are written with 17 significant digits, so reading the file back
+    (R ``read.csv``, pandas with ``float_precision="round_trip"``) gives the
+    same doubles. Returns ``path``.
+
+    Example:
+        >>> kerasclr.write_history_csv(clr, "clr_history.csv")
+    """
+    policy = _check_policy(policy)
+    check_choice("table", table, TABLES)
+    frame = policy.history if table == "history" else policy.history_epoch
+    try:
+        frame.to_csv(path, index=False, float_format="%.17g")
+    except OSError as error:
+        raise KerasclrError(f"Cannot write {path!r}: {error.strerror}.",
+                            f"Cannot write \"{path}\": {error.strerror}.") from None
+    return path

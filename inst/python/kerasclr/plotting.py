@@ -1,0 +1,162 @@
+"""Plots of learning-rate histories (matplotlib), for every policy.
+
+`lr_plot_data` computes the numbers a history plot draws; the R package
+draws exactly the same numbers. Long histories are thinned to what a screen
+can show: per horizontal bucket the first, lowest, highest and last point,
+and every point where a bound changes, so peaks, troughs and steps are
+exact.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kerasclr.arguments import check_bool, check_choice, check_count
+from kerasclr.engine import PolicyCallback
+from kerasclr.errors import ArgumentError, KerasclrError
+
+GRANULARITIES = ("epoch", "iteration")
+Y_TRANSFORMS = ("identity", "log10")
+MAX_POINTS = 4000  # horizontal buckets of a thinned plot
+COLOURS = {"max_lr": "#d62728", "lr": "#1f77b4", "base_lr": "#2ca02c",
+           "momentum": "#ff7f0e"}
+
+
+def lr_plot_data(callback, granularity="epoch", max_points=MAX_POINTS,
+                 argument="callback"):
+    """The numbers a history plot draws, as a pandas DataFrame.
+
+    Columns: x (training iteration or 1-based epoch), lr, base_lr, max_lr,
+    and momentum when the policy cycles it.
+
+    Args:
+        callback: a kerasclr policy callback that has trained.
+        granularity: "epoch" (one point per epoch: the rate of the next
+            batch) or "iteration" (one point per batch).
+        max_points: thin histories longer than this many buckets (None:
+            never); see the module doc.
+        argument: the caller's name for ``callback`` (in messages).
+    """
+    check_choice("granularity", granularity, GRANULARITIES)
+    if max_points is not None:
+        max_points = check_count("max_points", max_points, minimum=1)
+    if not isinstance(callback, PolicyCallback):
+        raise ArgumentError(argument, "a kerasclr policy callback (CyclicLR, OneCycle, "
+                            "SGDR, StepDecay, CosineDecay, ...)", callback,
+                            got=type(callback).__name__)
+    table = callback.history if granularity == "iteration" else callback.history_epoch
+    if len(table) == 0:
+        raise KerasclrError(
+            f"This {callback.policy_name} has no history yet: train a model with it "
+            "first (pass it to `fit(callbacks=[...])`).",
+            f"This {callback.policy_name} has no history yet: train a model with it "
+            "first (pass it to fit(callbacks = list(...))).")
+    columns = [granularity, "lr", "base_lr", "max_lr"]
+    columns += ["momentum"] if "momentum" in table.columns else []
+    frame = table[columns].rename(columns={granularity: "x"})
+    if max_points is not None and len(frame) > 4 * max_points:
+        frame = frame.iloc[_thinned(frame, max_points)]
+    return frame.reset_index(drop=True)
+
+
+def _thinned(frame, buckets):
+    """Row indices to draw: per bucket first/min/max/last of each value column,
+    and both sides of every change of a bound."""
+    rows = len(frame)
+    edges = np.linspace(0, rows, buckets + 1).astype(np.int64)
+    keep = [edges[:-1], edges[1:] - 1]
+    for name in ("lr", "momentum"):
+        if name in frame:
+            values = frame[name].to_numpy()
+            for reduce in (np.minimum, np.maximum):
+                extreme = reduce.reduceat(values, edges[:-1])
+                bucket = np.repeat(np.arange(buckets), np.diff(edges))
+                hits = np.flatnonzero(values == extreme[bucket])
+                first = np.unique(bucket[hits], return_index=True)[1]
+                keep.append(hits[first])
+    for name in ("base_lr", "max_lr"):
+        changes = np.flatnonzero(np.diff(frame[name].to_numpy()) != 0)
+        keep += [changes, changes + 1]
+    return np.unique(np.concatenate(keep))
+
+
+def plot_lr_history(callback, granularity="epoch", trans_y_axis="identity",
+                    show_bounds=None, ax=None, title=None, argument="callback"):
+    """Plot the learning rate (and momentum) of any kerasclr policy's history.
+
+    Args:
+        callback: a trained kerasclr policy callback.
+        granularity: "epoch" (default) or "iteration".
+        trans_y_axis: "identity" or "log10" (logarithmic learning-rate axis).
+        show_bounds: draw the base_lr / max_lr columns as dashed lines; the
+            default (None) draws them for CyclicLR only.
+        ax: matplotlib Axes to draw on; a new figure when None.
+        title: the title (default: "<policy>: learning rate by <granularity>").
+        argument: the caller's name for ``callback`` (in messages).
+
+    Returns:
+        The matplotlib Axes of the learning rate. A cycled momentum is drawn
+        on a second y axis (``ax.right_ax``).
+
+    Example:
+        >>> ax = kerasclr.plot_lr_history(one_cycle, granularity="iteration")
+        >>> ax.figure.savefig("one_cycle.png")
+    """
+    check_choice("trans_y_axis", trans_y_axis, Y_TRANSFORMS)
+    data = lr_plot_data(callback, granularity, argument=argument)
+    if show_bounds is None:
+        show_bounds = callback.policy_name == "CyclicLR"
+    show_bounds = check_bool("show_bounds", show_bounds)
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4))
+    names = ["max_lr", "lr", "base_lr"] if show_bounds else ["lr"]
+    handles = []
+    for name in names:
+        bound = name != "lr"
+        handles += ax.plot(data["x"], data[name], color=COLOURS[name],
+                           linestyle="--" if bound else "-",
+                           linewidth=1 if bound else 1.5, label=name)
+    if trans_y_axis == "log10":
+        ax.set_yscale("log")
+    ax.set_xlabel(granularity)
+    ax.set_ylabel("learning rate" + (" (log10 scale)" if trans_y_axis == "log10" else ""))
+    ax.set_title(title or f"{callback.policy_name}: learning rate by {granularity}")
+    if "momentum" in data.columns:
+        right = ax.twinx()
+        handles += right.plot(data["x"], data["momentum"], color=COLOURS["momentum"],
+                              linestyle=":", linewidth=1.5, label="momentum")
+        right.set_ylabel("momentum")
+        ax.right_ax = right
+    ax.legend(handles=handles, loc="best")
+    return ax
+
+
+def plot_clr_history(clr, granularity="epoch", trans_y_axis="identity", ax=None):
+    """Plot the learning rate of a CyclicLR history with its bounds.
+
+    `plot_lr_history` with the bounds drawn and KerasMisc's title.
+
+    Args:
+        clr: a trained `kerasclr.CyclicLR` (or any kerasclr policy callback).
+        granularity: "epoch" (default, one point per epoch: the lr the next
+            epoch starts with) or "iteration" (one point per batch).
+        trans_y_axis: "identity" or "log10" (logarithmic y axis).
+        ax: matplotlib Axes to draw on; a new figure when None.
+
+    Returns:
+        The matplotlib Axes.
+
+    Example:
+        >>> ax = kerasclr.plot_clr_history(clr, granularity="iteration")
+        >>> ax.figure.savefig("clr.png")
+    """
+    return plot_lr_history(clr, granularity, trans_y_axis, show_bounds=True, ax=ax,
+                           title=f"Learning rate by {granularity}", argument="clr")
+
+
+def clr_plot_data(clr, granularity="epoch", max_points=MAX_POINTS):
+    """`lr_plot_data` for `plot_clr_history` (columns x, lr, base_lr, max_lr)."""
+    data = lr_plot_data(clr, granularity, max_points, argument="clr")
+    return data[["x", "lr", "base_lr", "max_lr"]]
