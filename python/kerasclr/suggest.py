@@ -42,6 +42,7 @@ import math
 import numpy as np
 
 from kerasclr.arguments import check_choice, check_count, check_number
+from kerasclr.errors import KerasclrError, r_number
 from kerasclr.policies.cyclic import ClrScale, cyclic_lr
 
 SWEEPS = ("exponential", "linear")
@@ -55,10 +56,10 @@ def check_sweep_args(min_lr, max_lr, steps, sweep="exponential"):
     min_lr = check_number("min_lr", min_lr, minimum=0.0, min_inclusive=False)
     max_lr = check_number("max_lr", max_lr, minimum=0.0, min_inclusive=False)
     if min_lr >= max_lr:
-        raise ValueError(
+        raise KerasclrError(
             f"`min_lr` must be < `max_lr`, got min_lr={min_lr!r} and "
-            f"max_lr={max_lr!r}."
-        )
+            f"max_lr={max_lr!r}.",
+            f"`max_lr` must be > `min_lr` ({r_number(min_lr)}), not {r_number(max_lr)}.")
     steps = check_count("steps", steps, minimum=2)
     check_choice("sweep", sweep, SWEEPS)
     return min_lr, max_lr, steps, sweep

@@ -22,7 +22,7 @@ from kerasclr.arguments import (
     check_number,
 )
 from kerasclr.engine import GrowableArray, PolicyCallback, detach
-from kerasclr.errors import KerasclrError
+from kerasclr.errors import ArgumentError, KerasclrError
 from kerasclr.suggest import (
     METHODS,
     EmaSmoother,
@@ -337,7 +337,8 @@ def _num_samples(x):
         raise KerasclrError(
             "`x` must be an array (or a list/dict of arrays) for lr_range_test(); "
             "for a dataset or generator, pass `kerasclr.LRFinder` to your own "
-            "`fit()`.")
+            "`fit()`.",
+            "`x` must be a matrix or an array (or a list of them) for lr_range_test().")
     return int(leaves[0].shape[0])
 
 
@@ -394,12 +395,13 @@ def lr_range_test(model, x, y=None, min_lr=1e-7, max_lr=1.0, steps=200,
                               min_inclusive=False)
     shuffle = check_bool("shuffle", shuffle)
     if not isinstance(model, keras.Model):
-        raise TypeError(f"`model` must be a Keras model, got {type(model).__name__}.")
+        raise ArgumentError("model", "a Keras model", model, got=type(model).__name__)
     if getattr(model, "optimizer", None) is None or not getattr(model, "compiled", True):
-        raise ValueError(
+        raise KerasclrError(
             "`model` must be compiled before lr_range_test(): call "
-            "`model.compile(optimizer=..., loss=...)` first."
-        )
+            "`model.compile(optimizer=..., loss=...)` first.",
+            "`model` must be compiled before lr_range_test(): call "
+            "`compile(model, optimizer = ..., loss = ...)` (keras3) first.")
     for name in ("epochs", "steps_per_epoch", "callbacks", "batch_size"):
         if name in fit_kwargs:
             raise ValueError(f"lr_range_test() sets `{name}` itself; do not pass it.")

@@ -161,7 +161,13 @@ def _check_epochs(epochs):
         raise ArgumentError("lr_reduction_epochs", "a sequence of whole numbers >= 1 "
                             "(1-based epochs)", epochs,
                             r_expected="NULL or whole numbers >= 1 (1-based epochs)")
-    checked = [check_count("lr_reduction_epochs", e, minimum=1) for e in epochs]
+    try:
+        checked = [check_count("lr_reduction_epochs", e, minimum=1) for e in epochs]
+    except ArgumentError as error:  # R: about the whole vector, not one element
+        raise ArgumentError("lr_reduction_epochs", error.expected, error.value,
+                            got=error.got, whole_value=True,
+                            r_expected="NULL or whole numbers >= 1 (1-based epochs)") \
+            from None
     return tuple(sorted(set(checked)))
 
 

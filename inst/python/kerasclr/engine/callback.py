@@ -438,11 +438,9 @@ class PolicyCallback(keras.callbacks.Callback):
     def _epoch_end_update(self, logs, epoch_index):
         """Plateau logic; returns the epoch row's fixed columns (its lr is read
         later, off the table) and an error to raise once the row is recorded."""
-        last = Positions.ahead(1, max(0, self.next_iteration - 1), self.epochs_done - 1,
-                               0, None)
-        base_lr, max_lr = (float(np.broadcast_to(v, 1)[0])
-                           for v in self.bounds(last, self._settings))
-        fixed = {"epoch": self.epochs_done, "base_lr": base_lr, "max_lr": max_lr}
+        # the bounds of the epoch's last step are read when the row is recorded
+        fixed = {"epoch": self.epochs_done,
+                 "bounds_at": (max(0, self.next_iteration - 1), self._settings)}
         error = None
         if self._plateaus():
             fixed["not_improved_for_n_times"], fixed["in_cooldown"] = 0, False
@@ -529,43 +527,74 @@ class PolicyCallback(keras.callbacks.Callback):
 
     # -- rows ----------------------------------------------------------------------
     def _commit_steps(self, step=None, resolve_before=None):
-        """Rows for pending epochs (and the open epoch up to ``step``)."""
+        """Rows for pending epochs (and the open epoch up to ``step``), in one
+        pass: one slice of the table, one bounds call per settings."""
         runs, self._pending_runs = self._pending_runs, []
         if step is not None and self._epoch_open:
             runs.append((self.epochs_done + 1, self._epoch_first_step, step,
                          self._settings))
-        for epoch_number, first_step, end, settings in runs:
-            count = end - self._committed_step
-            if count > 0:
-                values = self._table.rows(self._committed_step, count)
-                positions = Positions.ahead(count, self._committed_rows, epoch_number - 1,
-                                            self._committed_step - first_step, None)
-                base_lr, max_lr = self.bounds(positions, settings)
-                columns = {"lr": values[:, 0]}
-                if self.cycle_momentum:
-                    columns["momentum"] = values[:, 1]
-                self._iteration_history.add_rows(self._committed_rows, epoch_number,
-                                                 base_lr, max_lr, columns)
-                self._committed_rows += count
-                self._committed_step = end
-                self._history_changes += 1
+        runs = [run for run in runs if run[2] > self._committed_step]
+        if runs:
+            first, total = self._committed_step, runs[-1][2] - self._committed_step
+            values = self._table.rows(first, total)
+            starts = [max(run[1], first) for run in runs]
+            lengths = np.array([run[2] - begin for run, begin in zip(runs, starts)])
+            epochs = np.repeat([run[0] for run in runs], lengths)
+            in_epoch = np.concatenate([np.arange(begin - run[1], run[2] - run[1])
+                                       for run, begin in zip(runs, starts)])
+            iteration = np.arange(self._committed_rows, self._committed_rows + total)
+            positions = Positions(iteration, epochs - 1, in_epoch)
+            base_lr, max_lr = np.empty(total), np.empty(total)
+            edges = np.concatenate([[0], np.cumsum(lengths)])
+            k = 0
+            while k < len(runs):  # runs with the same settings: one bounds call
+                j = k
+                while j + 1 < len(runs) and runs[j + 1][3] is runs[k][3]:
+                    j += 1
+                part = slice(edges[k], edges[j + 1])
+                low, high = self.bounds(positions[part], runs[k][3])
+                base_lr[part], max_lr[part] = low, high
+                k = j + 1
+            columns = {"lr": values[:, 0]}
+            if self.cycle_momentum:
+                columns["momentum"] = values[:, 1]
+            self._iteration_history.add_rows(self._committed_rows, epochs, base_lr, max_lr,
+                                             columns)
+            self._committed_rows += total
+            self._committed_step = runs[-1][2]
+            self._history_changes += 1
         self._resolve_epoch_rows(resolve_before)
 
     def _resolve_epoch_rows(self, before=None):
         """Record pending epoch rows; their lr (the next batch's) is read off
         the table. Rows ending at or after ``before`` wait for a refill."""
-        keep = []
-        for logs, fixed, end, snapshot in self._pending_epochs:
-            if before is not None and end >= before:
-                keep.append((logs, fixed, end, snapshot))
-                continue
+        ready = [row for row in self._pending_epochs if before is None or row[2] < before]
+        self._pending_epochs = [row for row in self._pending_epochs
+                                if before is not None and row[2] >= before]
+        if not ready:
+            return
+        # the bounds of each epoch's last step: one call per settings
+        last = Positions(np.array([fixed["bounds_at"][0] for _, fixed, _, _ in ready]),
+                         np.array([fixed["epoch"] - 1 for _, fixed, _, _ in ready]),
+                         np.zeros(len(ready), np.int64))
+        base_lr, max_lr = np.empty(len(ready)), np.empty(len(ready))
+        k = 0
+        while k < len(ready):
+            settings = ready[k][1]["bounds_at"][1]
+            j = k
+            while j + 1 < len(ready) and ready[j + 1][1]["bounds_at"][1] is settings:
+                j += 1
+            base_lr[k:j + 1], max_lr[k:j + 1] = self.bounds(last[k:j + 1], settings)
+            k = j + 1
+        for i, (logs, fixed, end, snapshot) in enumerate(ready):
             row = self._row_of(end)
-            fixed = dict(fixed, lr=float(row[0]))
+            fixed = dict(fixed, lr=float(row[0]), base_lr=float(base_lr[i]),
+                         max_lr=float(max_lr[i]))
+            del fixed["bounds_at"]
             if self.cycle_momentum:
                 fixed["momentum"] = float(row[1])
             self._epoch_history.add(logs, fixed, snapshot)
-            self._history_changes += 1
-        self._pending_epochs = keep
+        self._history_changes += 1
 
     def _row_of(self, step):
         """The table row of ``step``, computed when the table does not hold it
@@ -702,8 +731,7 @@ class PolicyCallback(keras.callbacks.Callback):
 
     def _read_step(self):
         self._sync_backend()
-        owner = tables.unwrap_optimizer(self.model.optimizer)
-        return int(np.asarray(owner.iterations.numpy()))
+        return tables.read_step(self.model.optimizer)
 
     # -- state -------------------------------------------------------------------------
     def get_config(self):  # pragma: no cover - abstract

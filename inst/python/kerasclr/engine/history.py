@@ -99,16 +99,23 @@ class IterationHistory:
             self._runs[name].append(value)
 
     def add_rows(self, first_iteration, epoch, base_lr, max_lr, values):
-        """Append rows of one epoch; ``base_lr``/``max_lr`` are numbers or
-        per-row arrays (a new run starts wherever they change)."""
+        """Append rows; ``epoch``, ``base_lr`` and ``max_lr`` are numbers or
+        per-row arrays (a new run starts wherever one of them changes)."""
         count = np.asarray(values["lr"]).size
-        base_lr = np.broadcast_to(np.asarray(base_lr, np.float64), (count,))
-        max_lr = np.broadcast_to(np.asarray(max_lr, np.float64), (count,))
-        cuts = np.flatnonzero((np.diff(base_lr) != 0) | (np.diff(max_lr) != 0)) + 1
-        for lo, hi in zip([0, *cuts.tolist()], [*cuts.tolist(), count]):
-            self.add_run(first_iteration + lo, epoch, float(base_lr[lo]),
-                         float(max_lr[lo]),
-                         {name: np.asarray(column)[lo:hi] for name, column in values.items()})
+        if count == 0:
+            return
+        epoch, base_lr, max_lr = (np.broadcast_to(np.asarray(v), (count,))
+                                  for v in (epoch, base_lr, max_lr))
+        for name in self.value_columns:
+            self._values[name].extend(values[name])
+        cuts = np.flatnonzero((np.diff(epoch) != 0) | (np.diff(base_lr) != 0)
+                              | (np.diff(max_lr) != 0)) + 1
+        starts = np.concatenate([[0], cuts])
+        lengths = np.diff(np.concatenate([starts, [count]]))
+        for name, column in (("first_iteration", first_iteration + starts),
+                             ("length", lengths), ("epoch", epoch[starts]),
+                             ("base_lr", base_lr[starts]), ("max_lr", max_lr[starts])):
+            self._runs[name].extend(column)
 
     def truncate(self, rows):
         """Keep only the first ``rows`` rows."""
@@ -245,6 +252,8 @@ class EpochHistory:
 
 
 def _as_float(value):
+    if type(value) is float:
+        return value
     try:
         return float(np.asarray(value).reshape(()))
     except (TypeError, ValueError):

@@ -112,7 +112,7 @@ class Plateau:
                 self.not_improved_for_n_times += 1
                 return "count"
             return self._missing(logs, fit_call)
-        value = float(np.asarray(value).reshape(()))
+        value = value if type(value) is float else float(np.asarray(value).reshape(()))
         self.seen = True
         if math.isnan(value) or (self.best is not None and self._worse(value, self.best)):
             self.not_improved_for_n_times += 1

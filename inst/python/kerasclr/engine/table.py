@@ -58,6 +58,18 @@ def unwrap_optimizer(optimizer):
     return optimizer
 
 
+def read_step(optimizer):
+    """The step counter of the optimizer that owns the rate, as an int."""
+    counter = unwrap_optimizer(optimizer).iterations
+    if isinstance(counter, keras.Variable):
+        value = counter.value
+        try:  # the cheapest read on each backend
+            return int(np.asarray(value)) if keras.backend.backend() == "jax" else int(value)
+        except TypeError:  # e.g. a MirroredVariable
+            pass
+    return int(np.asarray(counter.numpy()))
+
+
 def momentum_attribute(optimizer):
     """The attribute holding ``optimizer``'s momentum, or None if unsupported."""
     for class_name, attribute in MOMENTUM_ATTRIBUTES:
@@ -193,7 +205,7 @@ class Attachment:
 
     def current_rate(self):
         """The rate of the coming step (host copy, as the table holds it)."""
-        return float(self.table.row(self.owner.iterations.numpy())[0])
+        return float(self.table.row(read_step(self.owner))[0])
 
 
 def attach(model, callback, capacity, cycle_momentum):
