@@ -5,7 +5,8 @@ optimizer applied at every training step to TensorBoard, at the steps'
 own numbers (the ``iteration`` column), also with ``steps_per_execution >
 1``. It writes at each epoch end, from the policy's history, in one compiled
 loop: no host work per batch. `write_history_csv` writes a history table
-with 17 significant digits, so reading it back gives the same numbers.
+with 17 significant digits, so reading it back (R or pandas) gives the same
+numbers and column types.
 """
 
 from __future__ import annotations
@@ -117,12 +118,22 @@ class TensorBoardRates(keras.callbacks.Callback):
         self.rows_written += count
 
 
+def _float_text(value):
+    """17 significant digits, with a decimal point when the number is whole."""
+    text = "%.17g" % value
+    return text if any(mark in text for mark in ".en") else text + ".0"
+
+
 def write_history_csv(policy, path, table="history"):
     """Write a policy's ``history`` (or ``history_epoch``) as CSV, exactly.
 
-    Numbers are written with 17 significant digits, so reading the file back
-    (R ``read.csv``, pandas with ``float_precision="round_trip"``) gives the
-    same doubles. Returns ``path``.
+    Floats are written with 17 significant digits (and a decimal point, so a
+    float column of whole numbers stays a float column), so reading the file
+    back (R ``read.csv``, pandas with ``float_precision="round_trip"``) gives
+    the same doubles; logical columns as ``TRUE``/``FALSE`` and NaN as
+    ``NaN``, which both readers read back as booleans / logicals and NaN.
+    (Shortest round-trip digits are not enough: R's reader rounds a few such
+    numbers to a neighbouring double.) Returns ``path``.
 
     Example:
         >>> kerasclr.write_history_csv(clr, "clr_history.csv")
@@ -130,9 +141,13 @@ def write_history_csv(policy, path, table="history"):
     policy = _check_policy(policy)
     check_choice("table", table, TABLES)
     frame = policy.history if table == "history" else policy.history_epoch
+    # R's read.csv reads TRUE/FALSE (not Python's True/False) as logical
+    frame = frame.assign(**{name: frame[name].map({True: "TRUE", False: "FALSE"})
+                            for name in frame.columns if frame[name].dtype == bool})
     try:
-        frame.to_csv(path, index=False, float_format="%.17g")
-    except OSError as error:
-        raise KerasclrError(f"Cannot write {path!r}: {error.strerror}.",
-                            f"Cannot write \"{path}\": {error.strerror}.") from None
+        frame.to_csv(path, index=False, float_format=_float_text, na_rep="NaN")
+    except OSError as error:  # pandas raises some without strerror
+        reason = error.strerror or str(error)
+        raise KerasclrError(f"Cannot write {path!r}: {reason}.",
+                            f"Cannot write \"{path}\": {reason}.") from None
     return path

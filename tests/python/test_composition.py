@@ -152,6 +152,58 @@ def test_sequence_arguments_are_checked():
         kerasclr.Sequence([kerasclr.OneCycle(0.1, total_steps=10), 0.1], boundaries=[10])
 
 
+def test_sequence_errors_name_the_whole_value_in_both_languages():
+    cases = [
+        (lambda: kerasclr.Sequence([0.1, 0.2, 0.3], boundaries=[5, 5]),
+         "`boundaries` must be strictly increasing, got [5, 5].",
+         "`boundaries` must be strictly increasing, not c(5, 5)."),
+        (lambda: kerasclr.Sequence([0.1, 0.2, 0.3], boundaries=[5, 0]),
+         "`boundaries` must hold whole numbers >= 1, got [5, 0].",
+         "`boundaries` must hold whole numbers >= 1, not c(5, 0)."),
+        (lambda: kerasclr.Sequence([0.1, 0.2], boundaries=2.5),
+         "`boundaries` must hold whole numbers >= 1, got [2.5].",
+         "`boundaries` must hold whole numbers >= 1, not 2.5."),
+        # a constant phase's rule names `phases` and the phase, not Constant's `lr`
+        (lambda: kerasclr.Sequence([0.1, -1.0], boundaries=[3]),
+         "`phases` must be kerasclr policies or numbers (finite, >= 0), got -1.0 (phase 2).",
+         "`phases` must be kerasclr callbacks or numbers (finite, >= 0), not -1 (phase 2)."),
+        (lambda: kerasclr.Sequence([0.1], boundaries=[3]),
+         "`boundaries` must hold one number fewer than `phases`: 1 phase needs 0, got 1.",
+         "`boundaries` must hold one number fewer than `phases`: 1 phase needs 0, got 1."),
+    ]
+    for make, python, r in cases:
+        with pytest.raises(ValueError) as caught:
+            make()
+        assert str(caught.value) == python
+        assert caught.value.r_message == r
+
+
+def test_sequence_preview_leaves_the_phases_as_they_were():
+    wsd = kerasclr.WSD(0.01, decay_fraction=0.5)
+    policy = kerasclr.Sequence([0.001, wsd], boundaries=[10])
+    short = policy.preview(range(30))   # the WSD phase spans 20 steps here
+    want = f32([0.001] * 10 + [wsd_ref(s, 0.01, 20, 0, 10, "linear") for s in range(20)])
+    np.testing.assert_allclose(short, want, rtol=1e-6)
+    assert wsd.phases is None
+    # the fit still takes the length from fit(): 10 epochs of 10 batches
+    kerasclr.replay_epochs(policy, 10, epochs=10)
+    assert wsd.phases == (0, 45, 90)
+    want = f32([0.001] * 10 + [wsd_ref(s, 0.01, 90, 0, 45, "linear") for s in range(90)])
+    np.testing.assert_allclose(policy.history["lr"], want, rtol=1e-6)
+
+
+def test_sequence_preview_needs_batches_per_epoch_for_epoch_phases():
+    decay = kerasclr.StepDecay(0.1, decay_factor=0.5, step_size=1)
+    for policy in (kerasclr.Sequence([0.1, 0.2], boundaries=[2], unit="epochs"),
+                   kerasclr.Sequence([0.2, decay], boundaries=[4])):
+        with pytest.raises(ValueError, match=r"`steps_per_epoch` must be given \(batches "
+                                             r"per epoch\) when the boundaries are in epochs "
+                                             r"or a phase counts epochs, got None"):
+            policy.preview(range(10))
+    got = kerasclr.Sequence([0.2, decay], boundaries=[4]).preview(range(10), 2)
+    np.testing.assert_allclose(got, f32([0.2] * 4 + [0.1, 0.1, 0.05, 0.05, 0.025, 0.025]))
+
+
 # -- plateau control on any policy ------------------------------------------------------------
 def test_plateau_on_a_schedule_scales_its_output_with_a_floor():
     plateau = kerasclr.Plateau(monitor="val_loss", patience=0, factor=0.5, cooldown=0,
@@ -282,15 +334,24 @@ def test_tensorboard_gets_every_applied_rate_at_its_step(tmp_path, spe):
 def test_history_csv_reads_back_exactly(tmp_path):
     import pandas as pd
 
-    clr = kerasclr.CyclicLR(step_size=7, mode="exp_range", gamma=0.99, verbose=0)
-    kerasclr.replay_epochs(clr, 13, epochs=3)
-    for table in ("history", "history_epoch"):
-        path = kerasclr.write_history_csv(clr, tmp_path / f"{table}.csv", table=table)
-        back = pd.read_csv(path, float_precision="round_trip")
-        want = getattr(clr, table)
-        for column in want.columns:
-            np.testing.assert_array_equal(back[column].to_numpy(float),
-                                          want[column].to_numpy(float), err_msg=column)
+    clr = kerasclr.CyclicLR(step_size=7, mode="exp_range", gamma=0.99, verbose=0,
+                            patience=0, factor=0.7)
+    kerasclr.replay_epochs(clr, 13, val_loss=[3.0, 2.5, 2.6, float("nan"), 1 / 3])
+    wsd = kerasclr.WSD(0.005, total_steps=30, warmup_steps=3)  # base_lr: zeros (floats)
+    kerasclr.replay_epochs(wsd, 10, epochs=3)
+    for policy in (clr, wsd):
+        for table in ("history", "history_epoch"):
+            path = kerasclr.write_history_csv(policy, tmp_path / f"{table}.csv", table=table)
+            back = pd.read_csv(path, float_precision="round_trip")
+            want = getattr(policy, table)
+            assert back.dtypes.to_dict() == want.dtypes.to_dict()
+            for column in want.columns:
+                np.testing.assert_array_equal(back[column].to_numpy(float),
+                                              want[column].to_numpy(float), err_msg=column)
+    kerasclr.write_history_csv(clr, tmp_path / "epochs.csv", table="history_epoch")
+    lines = (tmp_path / "epochs.csv").read_text().splitlines()
+    assert lines[4].startswith("NaN,4,") and lines[4].endswith(",TRUE")
+    assert (tmp_path / "history.csv").read_text().splitlines()[1] == "0,1,0.0,0.0,0.0050000000000000001"
 
 
 def test_history_rows_from_a_row_on():

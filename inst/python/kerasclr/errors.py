@@ -125,6 +125,12 @@ def r_number(value) -> str:
     return scientific if len(scientific) < len(fixed) else fixed
 
 
+def r_vector(values) -> str:
+    """Numbers as R prints a short numeric vector: ``c(5, 5)`` (one: ``5``)."""
+    texts = [r_describe(v) for v in values]
+    return texts[0] if len(texts) == 1 else f"c({', '.join(texts)})"
+
+
 def r_describe(value) -> str:
     """A value as the R package describes it in messages (``"abc"``, ``TRUE``)."""
     if value is None:

@@ -21,9 +21,9 @@ import numbers
 
 import numpy as np
 
-from kerasclr.arguments import check_choice, check_count
+from kerasclr.arguments import check_choice, check_count, check_optional
 from kerasclr.engine import PolicyCallback, Positions
-from kerasclr.errors import ArgumentError, KerasclrError
+from kerasclr.errors import ArgumentError, KerasclrError, r_describe, r_vector
 from kerasclr.policies.constant import Constant
 
 UNITS = ("steps", "epochs")
@@ -60,19 +60,13 @@ class Sequence(PolicyCallback):
                                 r_expected="a non-empty list of kerasclr callbacks or numbers")
         self.phases = [_as_phase(phase, k) for k, phase in enumerate(phases)]
         self.unit = check_choice("unit", unit, UNITS)
-        if isinstance(boundaries, numbers.Real) and not isinstance(boundaries, bool):
-            boundaries = [boundaries]
-        if not isinstance(boundaries, (list, tuple, range, np.ndarray)):
-            raise ArgumentError("boundaries", "a list of whole numbers", boundaries,
-                                r_expected="a numeric vector of whole numbers")
-        self.boundaries = [check_count("boundaries", b, minimum=1) for b in boundaries]
+        self.boundaries = _check_boundaries(boundaries)
         if len(self.boundaries) != len(self.phases) - 1:
+            phases = len(self.phases)
+            need = "phase needs" if phases == 1 else "phases need"
             raise KerasclrError(
-                f"`boundaries` must hold one number fewer than `phases`: {len(self.phases)} "
-                f"phases need {len(self.phases) - 1}, got {len(self.boundaries)}.")
-        if any(b <= a for a, b in zip(self.boundaries, self.boundaries[1:])):
-            raise ArgumentError("boundaries", "strictly increasing", self.boundaries,
-                                got=repr(self.boundaries))
+                f"`boundaries` must hold one number fewer than `phases`: {phases} "
+                f"{need} {phases - 1}, got {len(self.boundaries)}.")
         cycles = {phase.cycle_momentum for phase in self.phases}
         if len(cycles) > 1:
             raise KerasclrError(
@@ -168,10 +162,36 @@ class Sequence(PolicyCallback):
 
     def preview(self, iterations, steps_per_epoch=None, what="lr", dtype="float32"):
         """The values at training ``iterations`` (epochs of ``steps_per_epoch``),
-        for a run as long as the last of them."""
+        for a run as long as the last of them.
+
+        The lengths a preview resolves (a `WSD` phase without ``total_steps``)
+        hold for the preview only: the phases keep the state they had, so a
+        later ``fit()`` still takes its lengths from ``fit()``.
+        """
+        steps_per_epoch = check_optional(check_count, "steps_per_epoch", steps_per_epoch,
+                                         minimum=1)
+        if steps_per_epoch is None and self.uses_epochs:
+            raise ArgumentError(
+                "steps_per_epoch", "given (batches per epoch) when the boundaries are in "
+                "epochs or a phase counts epochs", None,
+                r_expected="a whole number >= 1 (batches per epoch) when the boundaries "
+                "are in epochs or a phase counts epochs")
         last = int(np.max(np.asarray(iterations))) if np.size(iterations) else 0
-        self.resolve({"steps": steps_per_epoch, "epochs": None, "total_steps": last + 1})
-        return super().preview(iterations, steps_per_epoch, what, dtype)
+        kept = [(policy, dict(vars(policy))) for policy in self._with_nested_phases()]
+        try:
+            self.resolve({"steps": steps_per_epoch, "epochs": None, "total_steps": last + 1})
+            return super().preview(iterations, steps_per_epoch, what, dtype)
+        finally:
+            for policy, attributes in kept:
+                vars(policy).clear()
+                vars(policy).update(attributes)
+
+    def _with_nested_phases(self):
+        """This sequence and every phase in it, also inside nested sequences."""
+        found = [self]
+        for phase in self.phases:
+            found += phase._with_nested_phases() if isinstance(phase, Sequence) else [phase]
+        return found
 
     # -- plateau control ------------------------------------------------------------------
     def _plateaus(self):
@@ -237,8 +257,33 @@ class Sequence(PolicyCallback):
 def _as_phase(phase, k):
     if isinstance(phase, PolicyCallback):
         return phase
+    expected, r_expected = "kerasclr policies or numbers", "kerasclr callbacks or numbers"
     if isinstance(phase, numbers.Real) and not isinstance(phase, bool):
-        return Constant(phase)
-    raise ArgumentError("phases", "kerasclr policies or numbers", phase,
-                        r_expected="kerasclr callbacks or numbers",
-                        got=f"{phase!r} (phase {k + 1})", whole_value=False)
+        try:
+            return Constant(phase)
+        except ArgumentError:  # a constant rate: name `phases`, not Constant's `lr`
+            expected += " (finite, >= 0)"
+            r_expected += " (finite, >= 0)"
+    raise ArgumentError("phases", expected, phase, r_expected=r_expected,
+                        got=f"{phase!r} (phase {k + 1})",
+                        r_got=f"{r_describe(phase)} (phase {k + 1})", whole_value=False)
+
+
+def _check_boundaries(boundaries):
+    """Whole numbers >= 1, strictly increasing (one number: a list of one)."""
+    if isinstance(boundaries, numbers.Real) and not isinstance(boundaries, bool):
+        boundaries = [boundaries]
+    if not isinstance(boundaries, (list, tuple, range, np.ndarray)):
+        raise ArgumentError("boundaries", "a list of whole numbers", boundaries,
+                            r_expected="a numeric vector of whole numbers")
+    values = list(boundaries)
+    # R: the whole vector as the user wrote it, c(5, 5)
+    about_all = {"got": repr(values), "r_got": r_vector(values), "whole_value": False}
+    try:
+        checked = [check_count("boundaries", b, minimum=1) for b in values]
+    except ArgumentError:
+        raise ArgumentError("boundaries", "whole numbers >= 1", values, verb="hold",
+                            **about_all) from None
+    if any(b <= a for a, b in zip(checked, checked[1:])):
+        raise ArgumentError("boundaries", "strictly increasing", values, **about_all)
+    return checked
