@@ -9,12 +9,19 @@
 # every formal argument (NULL kept), a missing choice (a default such as
 # `c("triangular", "triangular2")`) as its first value, an NA as NaN (which
 # Python refuses; the error shows NA, the R value), and `convert[[name]]`
-# applied to the arguments it names. `ignore` drops arguments.
+# applied to the arguments it names. `ignore` drops arguments. A missing
+# argument without a default is R's usual error, attributed to the caller.
 capture_args <- function(convert = list(), ignore = character(),
-                         env = parent.frame(), fn = sys.function(sys.parent())) {
+                         env = parent.frame(), fn = sys.function(sys.parent()),
+                         call = sys.call(sys.parent())) {
   defaults <- formals(fn)
   names <- setdiff(names(defaults), c("...", ignore))
   args <- lapply(names, function(name) {
+    if (identical(defaults[[name]], quote(expr = )) &&
+        eval(call("missing", as.name(name)), env)) {
+      stop(simpleError(sprintf("argument \"%s\" is missing, with no default", name),
+                       call))
+    }
     value <- get(name, envir = env, inherits = FALSE)
     default <- defaults[[name]]
     if (is.character(value) && length(value) > 1L && is.call(default) &&

@@ -24,8 +24,14 @@ describe_value <- function(x) {
     return(sprintf("%s %s vector of length %d",
                    if (is.integer(x)) "an" else "a", typeof(x), length(x)))
   }
+  if (inherits(x, "kerasclr_callback")) {
+    return("a kerasclr callback")
+  }
   if (inherits(x, "python.builtin.object")) {
     return(sprintf("a Python object of class %s", class(x)[[1]]))
+  }
+  if (is.list(x) && !is.object(x)) {
+    return(if (length(x)) sprintf("a list of length %d", length(x)) else "an empty list")
   }
   sprintf("an object of class %s", paste(class(x), collapse = "/"))
 }

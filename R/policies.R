@@ -170,6 +170,107 @@ new_callback_cosine_decay <- function(initial_learning_rate, decay_steps, alpha 
   as_kerasclr_callback(py_invoke(py_core()$CosineDecay, capture_args()))
 }
 
+#' Warm-up, stable, decay (WSD) learning rate callback
+#'
+#' Creates a Keras callback with the warm-up–stable–decay schedule of long
+#' training runs: over `T` training iterations, a linear warm-up from
+#' `initial_lr` to `max_lr` in `W` steps, `max_lr` until the decay starts,
+#' and a decay to `final_lr` over the last `D` steps:
+#' * `s < W`: `lr = initial_lr + (max_lr - initial_lr) * s / W`;
+#' * `W <= s < T - D`: `lr = max_lr`;
+#' * `s >= T - D`: `lr = final_lr + (max_lr - final_lr) * shape(t)` with
+#'   `t = min((s - (T - D)) / D, 1)`,
+#'
+#' where `shape(t)` is `1 - t` (`"linear"`), `(1 + cos(pi * t)) / 2`
+#' (`"cosine"`) or `1 - sqrt(t)` (`"1-sqrt"`, Hägele et al.,
+#' arXiv:2405.18392). `W` and `D` are given in steps or as fractions of `T`
+#' (rounded to whole steps). Without `total_steps`, `T` is
+#' `epochs * steps_per_epoch` of the first `fit()`; a `fit()` that does not
+#' know its batches per epoch (a generator without a length) is an error:
+#' give `total_steps`, or `steps_per_epoch` to `fit()`.
+#'
+#' @param max_lr The stable rate (> 0).
+#' @param total_steps Training iterations of the whole schedule, or `NULL`
+#'   to take `epochs * steps_per_epoch` from `fit()`.
+#' @param warmup_steps Steps of the warm-up, or `NULL` to use
+#'   `warmup_fraction`.
+#' @param warmup_fraction The warm-up as a fraction of `total_steps`, in
+#'   \[0, 1).
+#' @param decay_steps Steps of the decay, or `NULL` to use `decay_fraction`.
+#' @param decay_fraction The decay as a fraction of `total_steps`, in
+#'   \[0, 1\].
+#' @param decay_shape `"linear"`, `"cosine"` or `"1-sqrt"`.
+#' @param initial_lr Rate of the first warm-up step (>= 0).
+#' @param final_lr Rate at the end of the decay (>= 0).
+#' @param verbose 0 (silent) or 1.
+#' @inheritParams new_callback_one_cycle
+#' @return The Python `WSD` callback with the R class `kerasclr_callback`;
+#'   `$history` has `base_lr` = the smaller of `initial_lr` and `final_lr`
+#'   and `max_lr` = `max_lr` (both scaled by the plateau control, if any).
+#' @seealso [wsd_schedule()], [new_callback_sequence()], [plot_lr_history()]
+#' @export
+#' @examples
+#' if (kerasclr_available()) {
+#'   wsd <- new_callback_wsd(max_lr = 0.01, warmup_fraction = 0.1,
+#'                           decay_fraction = 0.3, decay_shape = "1-sqrt")
+#'   # the length comes from the (replayed) fit: 10 epochs of 20 batches
+#'   replay_epochs(wsd, steps_per_epoch = 20, epochs = 10)
+#'   plot_lr_history(wsd, granularity = "iteration", backend = "base")
+#' }
+#' \dontrun{
+#' model |> fit(x, y, batch_size = 32, epochs = 20, callbacks = list(wsd))
+#' }
+new_callback_wsd <- function(max_lr, total_steps = NULL, warmup_steps = NULL,
+                             warmup_fraction = 0, decay_steps = NULL,
+                             decay_fraction = 0.2,
+                             decay_shape = c("linear", "cosine", "1-sqrt"),
+                             initial_lr = 0, final_lr = 0, verbose = 0,
+                             plateau = NULL) {
+  as_kerasclr_callback(py_invoke(py_core()$WSD, capture_args()))
+}
+
+#' Linear and constant learning rate callbacks
+#'
+#' `new_callback_linear()` ramps the learning rate linearly from
+#' `initial_lr` to `final_lr` over `steps` training iterations and keeps
+#' `final_lr` afterwards:
+#' `lr = initial_lr + (final_lr - initial_lr) * min(iteration / steps, 1)`
+#' (a warm-up phase of [new_callback_sequence()], or a linear decay).
+#' `new_callback_constant()` trains with the same rate at every step: a
+#' constant phase of a sequence, or, with [plateau_control()], a
+#' reduce-on-plateau rate with a history.
+#'
+#' @param initial_lr Rate of the first batch (>= 0).
+#' @param final_lr Rate reached after `steps` batches and kept (>= 0).
+#' @param steps Length of the ramp in training iterations (>= 1).
+#' @param lr The rate (>= 0).
+#' @param verbose 0 (silent) or 1.
+#' @inheritParams new_callback_one_cycle
+#' @return The Python `Linear` or `Constant` callback with the R class
+#'   `kerasclr_callback`.
+#' @seealso [linear_schedule()], [new_callback_sequence()]
+#' @export
+#' @examples
+#' if (kerasclr_available()) {
+#'   warmup <- new_callback_linear(initial_lr = 0, final_lr = 0.01, steps = 50)
+#'   replay_epochs(warmup, steps_per_epoch = 10, epochs = 8)
+#'   tail(warmup$history_epoch)
+#'
+#'   constant <- new_callback_constant(
+#'     0.01, plateau = plateau_control(patience = 1, factor = 0.5, cooldown = 0))
+#'   replay_epochs(constant, steps_per_epoch = 10, val_loss = c(3, 2, 2.5, 2.6, 2.7))
+#'   constant$history_epoch
+#' }
+new_callback_linear <- function(initial_lr, final_lr, steps, verbose = 0, plateau = NULL) {
+  as_kerasclr_callback(py_invoke(py_core()$Linear, capture_args()))
+}
+
+#' @rdname new_callback_linear
+#' @export
+new_callback_constant <- function(lr, verbose = 0, plateau = NULL) {
+  as_kerasclr_callback(py_invoke(py_core()$Constant, capture_args()))
+}
+
 #' Preview the learning-rate policies without training
 #'
 #' The learning rates (or, for one-cycle, the momenta) of a policy for the
@@ -185,7 +286,23 @@ new_callback_cosine_decay <- function(initial_learning_rate, decay_steps, alpha 
 #' @inheritParams new_callback_sgdr
 #' @inheritParams new_callback_step_decay
 #' @inheritParams new_callback_cosine_decay
+#' @inheritParams new_callback_wsd
+#' @inheritParams new_callback_linear
+#' @param total_steps For `one_cycle_schedule()`: training iterations of the
+#'   cycle. For `wsd_schedule()`: training iterations of the whole schedule
+#'   (a preview needs it; the callback can take it from `fit()`).
+#' @param max_lr The peak rate (> 0): of the one-cycle, of SGDR's first
+#'   period, WSD's stable rate.
+#' @param initial_lr The first rate: of the first `step_size` epochs (step
+#'   decay, > 0), of the warm-up (WSD, >= 0), of the ramp (linear, >= 0).
+#' @param final_lr The rate at the end of WSD's decay or of the linear ramp
+#'   (>= 0).
+#' @param warmup_steps Steps of the warm-up (>= 0); for `wsd_schedule()`,
+#'   `NULL` uses `warmup_fraction`.
+#' @param decay_steps Steps of the decay: > 0 for `cosine_decay_schedule()`;
+#'   for `wsd_schedule()` >= 0, or `NULL` to use `decay_fraction`.
 #' @return A numeric vector, one value per element of `iterations` / `epochs`.
+#' @seealso [sequence_schedule()] for a sequence of phases.
 #' @name policy_schedules
 #' @examples
 #' if (kerasclr_available()) {
@@ -193,6 +310,9 @@ new_callback_cosine_decay <- function(initial_learning_rate, decay_steps, alpha 
 #'   sgdr_schedule(0:9, steps_per_epoch = 5, max_lr = 0.1, epochs_to_restart = 1)
 #'   step_decay_schedule(0:9, initial_lr = 0.1, decay_factor = 0.5, step_size = 3)
 #'   cosine_decay_schedule(0:10, 0.1, decay_steps = 10)
+#'   linear_schedule(0:5, initial_lr = 0, final_lr = 0.01, steps = 4)
+#'   plot(wsd_schedule(0:999, max_lr = 0.01, total_steps = 1000, warmup_steps = 100,
+#'                     decay_fraction = 0.3, decay_shape = "cosine"), type = "l")
 #' }
 NULL
 
@@ -234,6 +354,24 @@ cosine_decay_schedule <- function(iterations, initial_learning_rate, decay_steps
   as.double(py_invoke(py_core()$cosine_decay_schedule, args))
 }
 
+#' @rdname policy_schedules
+#' @export
+wsd_schedule <- function(iterations, max_lr, total_steps, warmup_steps = NULL,
+                         warmup_fraction = 0, decay_steps = NULL, decay_fraction = 0.2,
+                         decay_shape = c("linear", "cosine", "1-sqrt"), initial_lr = 0,
+                         final_lr = 0, dtype = c("float32", "float64")) {
+  args <- capture_args(list(iterations = as_py_counters))
+  as.double(py_invoke(py_core()$wsd_schedule, args))
+}
+
+#' @rdname policy_schedules
+#' @export
+linear_schedule <- function(iterations, initial_lr, final_lr, steps,
+                            dtype = c("float32", "float64")) {
+  args <- capture_args(list(iterations = as_py_counters))
+  as.double(py_invoke(py_core()$linear_schedule, args))
+}
+
 #' Plateau control for any kerasclr policy
 #'
 #' Scales a policy's learning rate by `factor` when the monitored value has
@@ -241,7 +379,12 @@ cosine_decay_schedule <- function(iterations, initial_learning_rate, decay_steps
 #' in [new_callback_cyclical_learning_rate()], which has these arguments
 #' itself), then waits `cooldown` epochs. Pass it as `plateau` to
 #' [new_callback_one_cycle()], [new_callback_sgdr()],
-#' [new_callback_step_decay()] or [new_callback_cosine_decay()].
+#' [new_callback_step_decay()], [new_callback_cosine_decay()],
+#' [new_callback_wsd()], [new_callback_linear()], [new_callback_constant()]
+#' or [new_callback_sequence()] (inside a sequence: to one phase, acting
+#' while that phase runs, or to the sequence, scaling every phase). The
+#' reduced rate is `max(factor^n * lr, min(lr, min_lr))` after `n`
+#' reductions: never below `min_lr`, and never above the schedule itself.
 #'
 #' @param monitor The logged value to watch, e.g. `"val_loss"`.
 #' @param mode `"min"` (lower is better) or `"max"`.

@@ -81,7 +81,7 @@ test_that("bad callbacks and arguments of the other functions are refused", {
                fixed = TRUE)
   expect_error(reset_cyclical_learning_rate(1:3 + 0.5), paste0("`callback` ", msg),
                fixed = TRUE)
-  expect_error(plot_lr_history(list()), "not an object of class list.", fixed = TRUE)
+  expect_error(plot_lr_history(list()), "not an empty list.", fixed = TRUE)
   expect_error(reset_cyclical_learning_rate(new_callback_step_decay()),
                "`callback` must be a callback that has reset() (made by new_callback_cyclical_learning_rate()), not a StepDecay.",
                fixed = TRUE)
