@@ -273,21 +273,29 @@ test_that("a restored sequence resumes exactly across a boundary", {
 })
 
 # -- in a Keras fit through reticulate ---------------------------------------------------------
-test_that("a sequence and a WSD train through reticulate's Keras with their formulas", {
-  skip_if_no_kerasclr()
+# warmup_clr_cosine() trained through reticulate's Keras for `epochs` epochs of
+# 13 batches of one row (`...`: more arguments of fit()).
+fit_warmup_clr_cosine <- function(epochs, ...) {
   keras <- reticulate::import("keras")
   data <- regression_data(13)
   model <- tiny_model(keras)
   sequence <- warmup_clr_cosine()
-  model$fit(data$x, data$y, batch_size = 1L, epochs = 6L, shuffle = FALSE, verbose = 0L,
-            callbacks = list(sequence))
+  model$fit(data$x, data$y, batch_size = 1L, epochs = as.integer(epochs), shuffle = FALSE,
+            verbose = 0L, callbacks = list(sequence), ...)
+  list(sequence = sequence, keras = keras, model = model, data = data)
+}
+
+test_that("a sequence and a WSD train through reticulate's Keras with their formulas", {
+  skip_if_no_kerasclr()
+  run <- fit_warmup_clr_cosine(6)
+  sequence <- run$sequence
   expect_identical(sequence$history$iteration, 0:77)
   expect_identical(sequence$history$epoch, rep(1:6, each = 13))
   expect_rates(sequence$history$lr, warmup_clr_cosine_ref(0:77))
   expect_identical(sequence$history$lr,
                    sequence_schedule(0:77, warmup_clr_cosine_phases(), c(20, 60)))
   # afterwards the optimizer holds the rate of the next step
-  next_lr <- as.double(keras$ops$convert_to_numpy(model$optimizer$learning_rate))
+  next_lr <- as.double(run$keras$ops$convert_to_numpy(run$model$optimizer$learning_rate))
   expect_rates(next_lr, warmup_clr_cosine_ref(78))
   expect_identical(nrow(sequence$history_epoch), 6L)
   expect_identical(names(sequence$history_epoch)[1:2], c("loss", "epoch"))
@@ -295,8 +303,8 @@ test_that("a sequence and a WSD train through reticulate's Keras with their form
   # WSD: 4 epochs of 13 batches = 52 steps; warm-up round(5.2) = 5, decay round(15.6) = 16
   wsd <- new_callback_wsd(0.01, warmup_fraction = 0.1, decay_fraction = 0.3,
                           decay_shape = "cosine")
-  model$fit(data$x, data$y, batch_size = 1L, epochs = 4L, shuffle = FALSE, verbose = 0L,
-            callbacks = list(wsd))
+  run$model$fit(run$data$x, run$data$y, batch_size = 1L, epochs = 4L, shuffle = FALSE,
+                verbose = 0L, callbacks = list(wsd))
   expect_identical(wsd$phases, list(5L, 16L, 52L))
   expect_rates(wsd$history$lr, wsd_ref(0:51, 0.01, 52, 5, 16, "cosine"))
 })
@@ -391,12 +399,8 @@ test_that("TensorBoard gets every applied rate at its step, from R", {
 test_that("history tables written as CSV read back exactly with read.csv", {
   skip_if_no_kerasclr()
   # a fit's tables: logs, integer and float32 columns
-  keras <- reticulate::import("keras")
   data <- regression_data(13)
-  model <- tiny_model(keras)
-  sequence <- warmup_clr_cosine()
-  model$fit(data$x, data$y, batch_size = 1L, epochs = 3L, shuffle = FALSE, verbose = 0L,
-            validation_data = list(data$x, data$y), callbacks = list(sequence))
+  sequence <- fit_warmup_clr_cosine(3, validation_data = list(data$x, data$y))$sequence
   path <- tempfile(fileext = ".csv")
   on.exit(unlink(path), add = TRUE)
   expect_identical(expect_invisible(write_lr_history_csv(sequence, path)), path)
