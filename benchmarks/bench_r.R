@@ -2,6 +2,7 @@
 #
 #   Rscript benchmarks/bench_r.R [--rounds 9] [--rows 1e7] [--repeats 3]
 #                                [--skip training,schedule,history,plot,state]
+#                                [--prefault-gb 4]
 #
 # 1. Per-step cost of training driven from R through reticulate (MLP
 #    32-64-64-1, batch 32, SGD): constant lr, kerasclr's callback, and an R
@@ -19,6 +20,9 @@
 # 5. save_clr_state() / load_clr_state() of that callback: time and file size
 #    (targets at 1e7: < 2 s each, < 100 MB).
 #
+# Before measuring, `--prefault-gb` GB are touched once and freed: on a
+# virtual machine the first touch of memory the guest never used costs
+# seconds per GB, which would otherwise land on the first large measurement.
 # Figures are from one run on one machine: compare them with each other.
 suppressPackageStartupMessages(library(kerasclr))
 
@@ -31,6 +35,7 @@ rounds <- as.integer(option("rounds", "9"))
 rows <- as.numeric(option("rows", "1e7"))
 repeats <- as.integer(option("repeats", "3"))
 skip <- strsplit(option("skip", ""), ",", fixed = TRUE)[[1]]
+prefault_gb <- as.numeric(option("prefault-gb", "4"))
 steps_per_epoch <- 10000
 
 seconds <- function(expr) {
@@ -47,6 +52,12 @@ cat(sprintf("%s, reticulate %s, Python %s (%s), kerasclr %s, load average %s\n",
             R.version.string, utils::packageVersion("reticulate"), config$version,
             config$python, utils::packageVersion("kerasclr"),
             paste(readLines("/proc/loadavg", warn = FALSE), collapse = " ")))
+if (prefault_gb > 0) {
+  elapsed <- seconds(invisible(rep(1, prefault_gb * 2^30 / 8)))
+  invisible(gc())
+  cat(sprintf("touched %g GB once before measuring in %.2f s (not counted)\n", prefault_gb,
+              elapsed))
+}
 
 # -- 1. training driven from R --------------------------------------------------
 if (!"training" %in% skip) {
