@@ -24,8 +24,10 @@ constant learning rate (no callback) and Keras's own in-graph
 variant's time divided by the reference's time in the same round, and the
 median over the rounds is reported ("paired median"); "best" is the
 variant's best round over the reference's best round (other work on the
-machine only ever adds time). A measurement repeats ``fit()`` until it lasts
-at least ``--min-seconds`` (the same number of fits for every variant).
+machine only ever adds time); "q1-q3" is the spread of the per-round ratios
+against constant: a PASS/MISS within it is not resolved by this run. A
+measurement repeats ``fit()`` until it lasts at least ``--min-seconds`` (the
+same number of fits for every variant).
 
 The figures are ratios measured in one run; compare them, not the absolute
 times, across machines and runs. Targets (issue 16) are marked PASS/MISS
@@ -252,23 +254,37 @@ def best_ratio(times, reference):
     return min(times) / min(reference)
 
 
+def quartiles(times, reference):
+    """First and third quartile of the per-round ratios (the spread)."""
+    ratios = [t / r for t, r in zip(times, reference)]
+    if len(ratios) < 2:
+        return ratios[0], ratios[0]
+    q1, _, q3 = statistics.quantiles(ratios, n=4)
+    return q1, q3
+
+
 def print_table(times, steps, labels, references):
     """One row per action: µs/step, then paired median and best per reference.
 
-    ``references``: list of (name, column title) of actions in ``times``.
+    ``references``: list of (name, column title) of actions in ``times``; the
+    first one also gets the quartiles of the per-round ratios ("q1-q3"): a
+    target closer to the median than that spread is not resolved.
     """
     width = max(len(labels[name]) for name in times)
     header = f"  {'variant':<{width}} {'us/step':>8} {'best':>8}"
-    for _, title in references:
-        header += f"  {title + ' median':>{max(len(title) + 7, 13)}} {'best':>6}"
+    for index, (_, title) in enumerate(references):
+        header += f"  {title + ' median':>{max(len(title) + 7, 13)}}"
+        header += f" {'q1-q3':>11} {'best':>6}" if index == 0 else f" {'best':>6}"
     print(header)
     for name, values in times.items():
         line = (f"  {labels[name]:<{width}} {statistics.median(values) / steps * 1e6:8.1f}"
                 f" {min(values) / steps * 1e6:8.1f}")
-        for reference, title in references:
+        for index, (reference, title) in enumerate(references):
             ref = times[reference]
-            line += (f"  {paired_median(values, ref):>{max(len(title) + 7, 13)}.3f}"
-                     f" {best_ratio(values, ref):6.3f}")
+            line += f"  {paired_median(values, ref):>{max(len(title) + 7, 13)}.3f}"
+            if index == 0:
+                line += " {:>11}".format("{:.3f}-{:.3f}".format(*quartiles(values, ref)))
+            line += f" {best_ratio(values, ref):6.3f}"
         print(line)
 
 
