@@ -49,6 +49,7 @@ import dataclasses
 import math
 import os
 import statistics
+import tempfile
 import time
 from typing import Callable
 
@@ -130,9 +131,24 @@ def keras_cosine(run):
     return keras.optimizers.schedules.CosineDecay(0.006, decay_steps=10**7)
 
 
-# The table of variants. New policies go here, e.g.
-#   "wsd": Variant("kerasclr WSD", callbacks=lambda run: [kerasclr.WSD(...)]),
-# and then into a scenario below.
+def composed(run):
+    """Warm-up, a cyclical phase and a cosine decay (issue 14's example)."""
+    third = max(1, run.steps // 3)
+    return kerasclr.Sequence(
+        [kerasclr.Linear(0.0, 0.006, steps=third),
+         kerasclr.CyclicLR(**CLR_ARGS, verbose=0),
+         kerasclr.CosineDecay(0.006, decay_steps=third)],
+        boundaries=[third, 2 * third])
+
+
+def with_tensorboard(run):
+    clr = kerasclr.CyclicLR(**CLR_ARGS, verbose=0)
+    return [clr, kerasclr.TensorBoardRates(clr, LOG_DIR)]
+
+
+LOG_DIR = os.path.join(tempfile.gettempdir(), "kerasclr-bench-tensorboard")
+
+# The table of variants. New policies go here, then into a scenario below.
 VARIANTS = {
     "constant": Variant("constant learning rate"),
     "keras_cosine": Variant("Keras CosineDecay (in-graph)", learning_rate=keras_cosine),
@@ -165,6 +181,18 @@ VARIANTS = {
     "kerasclr_cosine": Variant(
         "kerasclr CosineDecay",
         callbacks=lambda run: [kerasclr.CosineDecay(0.006, decay_steps=run.steps)]),
+    "sequence": Variant("kerasclr Sequence (warm-up, CyclicLR, cosine)",
+                        callbacks=lambda run: [composed(run)]),
+    "wsd": Variant("kerasclr WSD (1-sqrt decay)",
+                   callbacks=lambda run: [kerasclr.WSD(0.006, total_steps=run.steps,
+                                                       warmup_fraction=0.1,
+                                                       decay_shape="1-sqrt")]),
+    "cosine_plateau": Variant(
+        "kerasclr CosineDecay + Plateau(patience=2)",
+        callbacks=lambda run: [kerasclr.CosineDecay(
+            0.006, decay_steps=run.steps, plateau=kerasclr.Plateau(patience=2))]),
+    "tensorboard": Variant("kerasclr CyclicLR + TensorBoardRates",
+                           callbacks=with_tensorboard),
 }
 
 
@@ -216,6 +244,13 @@ SCENARIOS = {
         "other kerasclr policies (8 epochs x 13 steps, validation data)", Run(13, 8),
         ("constant", "keras_cosine", "one_cycle", "cyclic_plateau", "sgdr", "step_decay",
          "kerasclr_cosine"),
+        validation=True),
+    "new_policies": Scenario(
+        "issue 14: composition, WSD, plateau control, TensorBoard (8 epochs x 50 steps, "
+        "validation data)", Run(50, 8),
+        ("constant", "keras_cosine", "sequence", "wsd", "cosine_plateau", "tensorboard"),
+        targets=tuple(Target(name, "constant", 1.03) for name in
+                      ("sequence", "wsd", "cosine_plateau", "tensorboard")),
         validation=True),
 }
 
