@@ -1,30 +1,57 @@
-"""Per-step cost of kerasclr against constant-lr training, in one run.
+"""Per-step cost of kerasclr against constant-lr training and Keras's CosineDecay.
 
-A small MLP (32 -> 64 -> 64 -> 1, batch 32, steps_per_execution = 1, the
-TensorFlow backend on the CPU) is trained for the same epochs with:
+A small MLP (32 -> 64 -> 64 -> 1, batch 32, SGD) is trained by ``fit()`` in
+several scenarios; in each one every variant gets its own copy of the same
+model (same weights, same data), is trained once to trace its train
+function, and is then timed in interleaved rounds with the order rotated
+every round, so that drifts of the machine hit all variants alike:
 
-- constant:  no callback, a constant learning rate (the baseline);
-- kerasclr:  kerasclr.CyclicLR (in-graph table, history from the step counter);
-- setter:    a plain callback that computes the CLR rate and assigns it to the
-             optimizer in ``on_train_batch_begin``;
-- classic:   the classic CyclicLR approach: assign the rate every batch, read it
-             back and append it and the batch logs to Python lists in
-             ``on_train_batch_end``.
+- ordinary:  2 epochs of 200 steps;
+- short5:    40 epochs of 5 steps (per-epoch host work shows here);
+- short13:   16 epochs of 13 steps (the KerasMisc Boston example's epoch);
+- spe32:     2 epochs of 640 steps with ``steps_per_execution = 32`` (the
+             in-step lookup shows here; the torch backend refuses
+             ``steps_per_execution > 1``, so it is skipped there);
+- momentum:  SGD with momentum 0.9: momentum cycling (OneCycle, CyclicLR
+             with ``cycle_momentum=True``) against a constant rate with the
+             same constant momentum;
+- policies:  the other kerasclr policies on 8 epochs of 13 steps, with
+             validation data (the plateau variant needs it).
 
-The variants run interleaved (round-robin, the order rotated every round)
-so that drifts of the machine hit all of them alike. Other work on the
-machine only ever adds time, so the table reports each variant's best round
-(seconds per step) and its ratio to constant, and the median round beside it.
+Each scenario compares against two references timed in the same rounds: a
+constant learning rate (no callback) and Keras's own in-graph
+``keras.optimizers.schedules.CosineDecay``. The ratios are paired: the
+variant's time divided by the reference's time in the same round, and the
+median over the rounds is reported ("paired median"); "best" is the
+variant's best round over the reference's best round (other work on the
+machine only ever adds time); "q1-q3" is the spread of the per-round ratios
+against constant: a PASS/MISS within it is not resolved by this run. A
+measurement repeats ``fit()`` until it lasts at least ``--min-seconds`` (the
+same number of fits for every variant).
 
-Usage: python benchmarks/bench_overhead.py [--rounds 15] [--epochs 1] [--steps 200]
+The figures are ratios measured in one run; compare them, not the absolute
+times, across machines and runs. Targets (issue 16) are marked PASS/MISS
+from the paired median; they never make the script fail.
+
+To add a variant: add an entry to ``VARIANTS`` (a label, the optimizer's
+learning rate and the callbacks, both made from the `Run` being measured)
+and name it in a scenario of ``SCENARIOS`` (or add a scenario).
+
+Usage:
+    KERAS_BACKEND=jax python benchmarks/bench_overhead.py [--rounds 9]
+        [--scenarios short5,spe32] [--min-seconds 0.3] [--list]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import math
 import os
 import statistics
+import tempfile
 import time
+from typing import Callable
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -34,7 +61,38 @@ import numpy as np  # noqa: E402
 
 import kerasclr  # noqa: E402
 
+BATCH_SIZE = 32
+CONSTANT_LR = 0.001
 CLR_ARGS = dict(base_lr=0.001, max_lr=0.006, step_size=100, mode="triangular")
+
+
+# -- what is measured ------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class Run:
+    """The training run a variant is made for (one ``fit()`` call)."""
+
+    steps_per_epoch: int
+    epochs: int
+    steps_per_execution: int = 1
+    momentum: float = 0.0
+
+    @property
+    def steps(self):
+        return self.steps_per_epoch * self.epochs
+
+
+@dataclasses.dataclass(frozen=True)
+class Variant:
+    """One way of training: the optimizer's learning rate and the callbacks.
+
+    ``learning_rate(run)`` returns a float or a Keras schedule (compiled into
+    the model once); ``callbacks(run)`` returns a fresh list for every
+    ``fit()``.
+    """
+
+    label: str
+    callbacks: Callable[[Run], list] = lambda run: []
+    learning_rate: Callable[[Run], object] = lambda run: CONSTANT_LR
 
 
 def clr_rate(iteration):
@@ -54,7 +112,7 @@ class SetterCallback(keras.callbacks.Callback):
 
 
 class ClassicCallback(SetterCallback):
-    """Sets the rate, reads it back and appends logs every batch."""
+    """The classic CyclicLR: sets the rate, reads it back, appends the logs."""
 
     def __init__(self):
         super().__init__()
@@ -68,15 +126,221 @@ class ClassicCallback(SetterCallback):
             self.history.setdefault(key, []).append(float(value))
 
 
+def keras_cosine(run):
+    # Long enough that the rate never bottoms out over the repeated fits.
+    return keras.optimizers.schedules.CosineDecay(0.006, decay_steps=10**7)
+
+
+def composed(run):
+    """Warm-up, a cyclical phase and a cosine decay (issue 14's example)."""
+    third = max(1, run.steps // 3)
+    return kerasclr.Sequence(
+        [kerasclr.Linear(0.0, 0.006, steps=third),
+         kerasclr.CyclicLR(**CLR_ARGS, verbose=0),
+         kerasclr.CosineDecay(0.006, decay_steps=third)],
+        boundaries=[third, 2 * third])
+
+
+def with_tensorboard(run):
+    clr = kerasclr.CyclicLR(**CLR_ARGS, verbose=0)
+    return [clr, kerasclr.TensorBoardRates(clr, LOG_DIR)]
+
+
+LOG_DIR = os.path.join(tempfile.gettempdir(), "kerasclr-bench-tensorboard")
+
+# The table of variants. New policies go here, then into a scenario below.
 VARIANTS = {
-    "constant": lambda: [],
-    "kerasclr": lambda: [kerasclr.CyclicLR(**CLR_ARGS, verbose=0)],
-    "setter": lambda: [SetterCallback()],
-    "classic": lambda: [ClassicCallback()],
+    "constant": Variant("constant learning rate"),
+    "keras_cosine": Variant("Keras CosineDecay (in-graph)", learning_rate=keras_cosine),
+    "cyclic": Variant("kerasclr CyclicLR",
+                      callbacks=lambda run: [kerasclr.CyclicLR(**CLR_ARGS, verbose=0)]),
+    "setter": Variant("callback setting the rate every batch",
+                      callbacks=lambda run: [SetterCallback()]),
+    "classic": Variant("classic CyclicLR (set, read back, log)",
+                       callbacks=lambda run: [ClassicCallback()]),
+    "one_cycle_momentum": Variant(
+        "kerasclr OneCycle (momentum cycling)",
+        callbacks=lambda run: [kerasclr.OneCycle(max_lr=0.006, total_steps=run.steps)]),
+    "cyclic_momentum": Variant(
+        "kerasclr CyclicLR(cycle_momentum=True)",
+        callbacks=lambda run: [kerasclr.CyclicLR(**CLR_ARGS, cycle_momentum=True,
+                                                 verbose=0)]),
+    "one_cycle": Variant(
+        "kerasclr OneCycle (no momentum)",
+        callbacks=lambda run: [kerasclr.OneCycle(max_lr=0.006, total_steps=run.steps,
+                                                 cycle_momentum=False)]),
+    "cyclic_plateau": Variant(
+        "kerasclr CyclicLR(patience=2) (plateau)",
+        callbacks=lambda run: [kerasclr.CyclicLR(**CLR_ARGS, patience=2, verbose=0)]),
+    "sgdr": Variant("kerasclr SGDR",
+                    callbacks=lambda run: [kerasclr.SGDR(max_lr=0.006, min_lr=0.001,
+                                                         epochs_to_restart=4)]),
+    "step_decay": Variant("kerasclr StepDecay",
+                          callbacks=lambda run: [kerasclr.StepDecay(initial_lr=0.006,
+                                                                    step_size=4)]),
+    "kerasclr_cosine": Variant(
+        "kerasclr CosineDecay",
+        callbacks=lambda run: [kerasclr.CosineDecay(0.006, decay_steps=run.steps)]),
+    "sequence": Variant("kerasclr Sequence (warm-up, CyclicLR, cosine)",
+                        callbacks=lambda run: [composed(run)]),
+    "wsd": Variant("kerasclr WSD (1-sqrt decay)",
+                   callbacks=lambda run: [kerasclr.WSD(0.006, total_steps=run.steps,
+                                                       warmup_fraction=0.1,
+                                                       decay_shape="1-sqrt")]),
+    "cosine_plateau": Variant(
+        "kerasclr CosineDecay + Plateau(patience=2)",
+        callbacks=lambda run: [kerasclr.CosineDecay(
+            0.006, decay_steps=run.steps, plateau=kerasclr.Plateau(patience=2))]),
+    "tensorboard": Variant("kerasclr CyclicLR + TensorBoardRates",
+                           callbacks=with_tensorboard),
 }
 
 
-def make_model():
+@dataclasses.dataclass(frozen=True)
+class Target:
+    """``variant`` within ``limit`` times ``reference`` (paired median)."""
+
+    variant: str
+    reference: str
+    limit: float
+    backends: tuple = ("tensorflow", "jax", "torch")
+
+
+@dataclasses.dataclass(frozen=True)
+class Scenario:
+    title: str
+    run: Run
+    variants: tuple          # first: the constant reference; second: CosineDecay
+    targets: tuple = ()
+    skip: dict = dataclasses.field(default_factory=dict)  # backend -> reason
+    validation: bool = False  # pass validation data (plateau variants need it)
+
+
+TF_JAX = ("tensorflow", "jax")
+SCENARIOS = {
+    "ordinary": Scenario(
+        "ordinary epochs (2 epochs x 200 steps)", Run(200, 2),
+        ("constant", "keras_cosine", "cyclic", "setter", "classic")),
+    "short5": Scenario(
+        "short epochs (40 epochs x 5 steps)", Run(5, 40),
+        ("constant", "keras_cosine", "cyclic"),
+        targets=(Target("cyclic", "constant", 1.03, TF_JAX),
+                 Target("cyclic", "keras_cosine", 1.02, TF_JAX))),
+    "short13": Scenario(
+        "short epochs (16 epochs x 13 steps)", Run(13, 16),
+        ("constant", "keras_cosine", "cyclic")),
+    "spe32": Scenario(
+        "steps_per_execution = 32 (2 epochs x 640 steps)", Run(640, 2, steps_per_execution=32),
+        ("constant", "keras_cosine", "cyclic"),
+        targets=(Target("cyclic", "constant", 1.03, TF_JAX),
+                 Target("cyclic", "keras_cosine", 1.02, TF_JAX)),
+        skip={"torch": "the torch backend refuses steps_per_execution > 1"}),
+    "momentum": Scenario(
+        "momentum cycling, SGD momentum 0.9 (2 epochs x 200 steps)", Run(200, 2, momentum=0.9),
+        ("constant", "keras_cosine", "one_cycle_momentum", "cyclic_momentum"),
+        targets=(Target("one_cycle_momentum", "constant", 1.03),
+                 Target("cyclic_momentum", "constant", 1.03))),
+    "policies": Scenario(
+        "other kerasclr policies (8 epochs x 13 steps, validation data)", Run(13, 8),
+        ("constant", "keras_cosine", "one_cycle", "cyclic_plateau", "sgdr", "step_decay",
+         "kerasclr_cosine"),
+        validation=True),
+    "new_policies": Scenario(
+        "issue 14: composition, WSD, plateau control, TensorBoard (8 epochs x 50 steps, "
+        "validation data)", Run(50, 8),
+        ("constant", "keras_cosine", "sequence", "wsd", "cosine_plateau", "tensorboard"),
+        targets=tuple(Target(name, "constant", 1.03) for name in
+                      ("sequence", "wsd", "cosine_plateau", "tensorboard")),
+        validation=True),
+}
+
+
+# -- interleaved timing (also used by bench_range_test.py) ------------------------
+def interleaved(actions, rounds, repeats=1):
+    """Seconds per call of every action, ``rounds`` interleaved rounds.
+
+    ``actions`` maps names to callables; round ``r`` runs them in their
+    order rotated by ``r``. Each measurement is ``repeats`` calls in a row.
+    """
+    names = list(actions)
+    times = {name: [] for name in names}
+    for round_index in range(rounds):
+        shift = round_index % len(names)
+        for name in names[shift:] + names[:shift]:
+            start = time.perf_counter()
+            for _ in range(repeats):
+                actions[name]()
+            times[name].append((time.perf_counter() - start) / repeats)
+    return times
+
+
+def repeats_for(action, min_seconds):
+    """How many calls of ``action`` (already warm) last ``min_seconds``."""
+    start = time.perf_counter()
+    action()
+    return max(1, math.ceil(min_seconds / max(time.perf_counter() - start, 1e-9)))
+
+
+def paired_median(times, reference):
+    return statistics.median(t / r for t, r in zip(times, reference))
+
+
+def best_ratio(times, reference):
+    return min(times) / min(reference)
+
+
+def quartiles(times, reference):
+    """First and third quartile of the per-round ratios (the spread)."""
+    ratios = [t / r for t, r in zip(times, reference)]
+    if len(ratios) < 2:
+        return ratios[0], ratios[0]
+    q1, _, q3 = statistics.quantiles(ratios, n=4)
+    return q1, q3
+
+
+def print_table(times, steps, labels, references):
+    """One row per action: µs/step, then paired median and best per reference.
+
+    ``references``: list of (name, column title) of actions in ``times``; the
+    first one also gets the quartiles of the per-round ratios ("q1-q3"): a
+    target closer to the median than that spread is not resolved.
+    """
+    width = max(len(labels[name]) for name in times)
+    header = f"  {'variant':<{width}} {'us/step':>8} {'best':>8}"
+    for index, (_, title) in enumerate(references):
+        header += f"  {title + ' median':>{max(len(title) + 7, 13)}}"
+        header += f" {'q1-q3':>11} {'best':>6}" if index == 0 else f" {'best':>6}"
+    print(header)
+    for name, values in times.items():
+        line = (f"  {labels[name]:<{width}} {statistics.median(values) / steps * 1e6:8.1f}"
+                f" {min(values) / steps * 1e6:8.1f}")
+        for index, (reference, title) in enumerate(references):
+            ref = times[reference]
+            line += f"  {paired_median(values, ref):>{max(len(title) + 7, 13)}.3f}"
+            if index == 0:
+                line += " {:>11}".format("{:.3f}-{:.3f}".format(*quartiles(values, ref)))
+            line += f" {best_ratio(values, ref):6.3f}"
+        print(line)
+
+
+def print_target(times, labels, variant, reference, limit, note="issue 16"):
+    ratio = paired_median(times[variant], times[reference])
+    verdict = "PASS" if ratio <= limit else "MISS"
+    print(f"  target ({note}): {labels[variant]} <= {limit:.2f}x {labels[reference]}"
+          f" (paired median): {ratio:.3f}  {verdict}")
+
+
+def describe_machine():
+    backend = keras.backend.backend()
+    versions = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
+    module = __import__(versions[backend])
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return (f"keras {keras.__version__}, backend {backend} {module.__version__}, "
+            f"numpy {np.__version__}, {os.cpu_count()} CPU cores, load average {load}")
+
+
+# -- the overhead benchmark ------------------------------------------------------
+def make_model(learning_rate=CONSTANT_LR, momentum=0.0, steps_per_execution=1):
     keras.utils.set_random_seed(0)
     model = keras.Sequential([
         keras.Input((32,)),
@@ -84,45 +348,82 @@ def make_model():
         keras.layers.Dense(64, activation="relu"),
         keras.layers.Dense(1),
     ])
-    model.compile(optimizer=keras.optimizers.SGD(0.001), loss="mse", steps_per_execution=1)
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate, momentum=momentum),
+                  loss="mse", steps_per_execution=steps_per_execution)
     return model
+
+
+def make_data(rows, seed=0):
+    """A learnable regression: y = x @ w + noise (the range test's loss falls)."""
+    rng = np.random.default_rng(seed)
+    weights = np.random.default_rng(42).normal(size=(32, 1))
+    x = rng.normal(size=(rows, 32)).astype("float32")
+    y = (x @ weights + 0.1 * rng.normal(size=(rows, 1))).astype("float32")
+    return x, y
+
+
+def run_scenario(scenario, rounds, min_seconds):
+    run = scenario.run
+    x, y = make_data(BATCH_SIZE * run.steps_per_epoch)
+    fit_args = dict(batch_size=BATCH_SIZE, epochs=run.epochs, verbose=0)
+    if scenario.validation:
+        fit_args["validation_data"] = make_data(4 * BATCH_SIZE, seed=1)
+
+    def action(name):
+        variant = VARIANTS[name]
+        model = make_model(variant.learning_rate(run), run.momentum, run.steps_per_execution)
+        return lambda: model.fit(x, y, callbacks=variant.callbacks(run), **fit_args)
+
+    actions = {name: action(name) for name in scenario.variants}
+    for fit in actions.values():  # trace every variant's train function once
+        fit()
+    repeats = repeats_for(actions[scenario.variants[0]], min_seconds)
+    times = interleaved(actions, rounds, repeats)
+    return times, repeats
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=15)
-    parser.add_argument("--epochs", type=int, default=1)
-    parser.add_argument("--steps", type=int, default=200, help="batches per epoch")
+    parser.add_argument("--rounds", type=int, default=9,
+                        help="interleaved rounds per scenario (default 9)")
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS),
+                        help="comma-separated, from: " + ", ".join(SCENARIOS))
+    parser.add_argument("--min-seconds", type=float, default=0.3,
+                        help="repeat fit() until one measurement lasts this long")
+    parser.add_argument("--list", action="store_true", help="list scenarios and variants")
     args = parser.parse_args()
+    if args.list:
+        for key, scenario in SCENARIOS.items():
+            print(f"{key}: {scenario.title}: {', '.join(scenario.variants)}")
+        return
+    chosen = [s.strip() for s in args.scenarios.split(",") if s.strip()]
+    unknown = [s for s in chosen if s not in SCENARIOS]
+    if unknown:
+        parser.error(f"unknown scenario(s) {unknown}; choose from {list(SCENARIOS)}")
 
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(32 * args.steps, 32)).astype("float32")
-    y = rng.normal(size=(32 * args.steps, 1)).astype("float32")
-    steps = args.epochs * args.steps
-    timings = {name: [] for name in VARIANTS}
-    models = {name: make_model() for name in VARIANTS}
-    for name, model in models.items():  # compile and warm up every variant once
-        model.fit(x, y, batch_size=32, epochs=1, verbose=0, callbacks=VARIANTS[name]())
-    names = list(VARIANTS)
-    for round_index in range(args.rounds):
-        shift = round_index % len(names)
-        for name in names[shift:] + names[:shift]:
-            model = models[name]
-            callbacks = VARIANTS[name]()
-            start = time.perf_counter()
-            model.fit(x, y, batch_size=32, epochs=args.epochs, verbose=0, callbacks=callbacks)
-            timings[name].append((time.perf_counter() - start) / steps)
-
-    best = min(timings["constant"])
-    middle = statistics.median(timings["constant"])
-    print(f"Per-step cost, {args.rounds} rounds x {steps} steps, keras {keras.__version__}, "
-          f"backend {keras.backend.backend()}, {os.cpu_count()} CPU cores")
-    print(f"{'variant':<10} {'best us/step':>13} {'ratio':>7} {'overhead':>9}   "
-          f"{'median us/step':>14} {'ratio':>7}")
-    for name, values in timings.items():
-        low, mid = min(values), statistics.median(values)
-        print(f"{name:<10} {low * 1e6:13.1f} {low / best:7.3f} {(low / best - 1) * 100:+8.1f}%"
-              f"   {mid * 1e6:14.1f} {mid / middle:7.3f}")
+    backend = keras.backend.backend()
+    labels = {name: variant.label for name, variant in VARIANTS.items()}
+    started = time.perf_counter()
+    print(f"Per-step cost of kerasclr, {args.rounds} interleaved rounds per scenario")
+    print(f"{describe_machine()}")
+    print(f"MLP 32-64-64-1, batch {BATCH_SIZE}, SGD; ratios: paired median of per-round "
+          "ratios, best = best round / best round")
+    for key in chosen:
+        scenario = SCENARIOS[key]
+        print(f"\n[{key}] {scenario.title}")
+        if backend in scenario.skip:
+            print(f"  skipped on {backend}: {scenario.skip[backend]}")
+            continue
+        times, repeats = run_scenario(scenario, args.rounds, args.min_seconds)
+        constant, cosine = scenario.variants[:2]
+        print(f"  {repeats} fit() call(s) per measurement, {scenario.run.steps} steps each")
+        print_table(times, scenario.run.steps, labels,
+                    [(constant, "vs constant"), (cosine, "vs CosineDecay")])
+        for target in scenario.targets:
+            if backend in target.backends:
+                print_target(times, labels, target.variant, target.reference, target.limit)
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"\nfinished in {time.perf_counter() - started:.0f} s, load average {load}")
 
 
 if __name__ == "__main__":

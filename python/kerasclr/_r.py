@@ -21,9 +21,9 @@ import warnings
 
 import numpy as np
 
-from kerasclr.arguments import check_bool, check_callback
+from kerasclr.arguments import check_callback
 from kerasclr.errors import ArgumentError, KerasclrError, use_r_wording
-from kerasclr.plotting import lr_plot_data
+from kerasclr.plotting import lr_plot_data, shows_bounds
 from kerasclr.suggest import loss_plot_limits
 
 __all__ = ["call", "check_callback", "error_fields", "frame_columns", "history_plot",
@@ -119,6 +119,4 @@ def history_plot(callback, granularity="epoch", show_bounds=None, argument="call
     frame = lr_plot_data(callback, granularity, argument=argument)
     if not momentum:
         frame = frame[["x", "lr", "base_lr", "max_lr"]]
-    if show_bounds is None:
-        show_bounds = callback.policy_name == "CyclicLR"
-    return frame_columns(frame), callback.policy_name, check_bool("show_bounds", show_bounds)
+    return frame_columns(frame), callback.policy_name, shows_bounds(callback, show_bounds)

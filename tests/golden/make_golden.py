@@ -6,7 +6,7 @@ Run from the repository root:
 
 It writes ``tests/golden/golden.json``. The expected values come from
 `ReferenceCLR` below: a plain, scalar, batch-by-batch transcription of
-``SEMANTICS.md`` (the event order of KerasMisc's callback with the listed
+``vignettes/behaviour.Rmd`` (the event order of KerasMisc's callback with the listed
 deliberate differences). It shares no code with the package, so the package's
 table-driven engine is checked against an independent oracle. Both suites
 replay every case through the package (`kerasclr::replay_epochs()`,
@@ -38,7 +38,7 @@ SCALE_FUNCTIONS = {
 
 
 class ReferenceCLR:
-    """SEMANTICS.md, one batch at a time."""
+    """The rules of vignettes/behaviour.Rmd, one batch at a time."""
 
     def __init__(self, base_lr=0.001, max_lr=0.006, step_size=2000,
                  mode="triangular", gamma=1.0, scale_fn=None,

@@ -80,6 +80,13 @@ def _thinned(frame, buckets):
     return np.unique(np.concatenate(keep))
 
 
+def shows_bounds(callback, show_bounds):
+    """``show_bounds`` checked; None means: draw the bounds of CyclicLR only."""
+    if show_bounds is None:
+        return callback.policy_name == "CyclicLR"
+    return check_bool("show_bounds", show_bounds)
+
+
 def plot_lr_history(callback, granularity="epoch", trans_y_axis="identity",
                     show_bounds=None, ax=None, title=None, argument="callback"):
     """Plot the learning rate (and momentum) of any kerasclr policy's history.
@@ -104,9 +111,7 @@ def plot_lr_history(callback, granularity="epoch", trans_y_axis="identity",
     """
     check_choice("trans_y_axis", trans_y_axis, Y_TRANSFORMS)
     data = lr_plot_data(callback, granularity, argument=argument)
-    if show_bounds is None:
-        show_bounds = callback.policy_name == "CyclicLR"
-    show_bounds = check_bool("show_bounds", show_bounds)
+    show_bounds = shows_bounds(callback, show_bounds)
     import matplotlib.pyplot as plt
 
     if ax is None:

@@ -1,11 +1,15 @@
 """The in-graph side of every policy: a table of the coming steps' values.
 
 `StepTable` holds the learning rates (and, for momentum cycling, the
-momenta) of the coming optimizer steps in two variables: ``values``
-(``capacity`` rows of float32) and ``start``, the optimizer step of row 0.
-Step ``s`` reads row ``clip(s - start, 0, capacity - 1)``. The host keeps a
-float64 copy of the rows, which are exactly the values the train step
-applies, so histories are read off the host copy and never off the device.
+momenta) of the coming optimizer steps in one variable of ``capacity`` rows
+of float32, used as a ring: step ``s`` reads row ``s % capacity``. A fill
+writes the rows of ``capacity`` consecutive steps from a given one; the
+engine refills before a step beyond them can run (at an epoch begin, or a
+batch begin when epochs are longer than the table or of unknown length).
+One variable and two small ops per step (a remainder and a gather) are all
+the train step carries. The host keeps a float64 copy of the rows, in step
+order: exactly the values the train step applies, so histories are read off
+the host copy and never off the device.
 
 `attach` installs a table on a model's optimizer for the duration of one
 ``fit()`` and `detach` takes it off again, so that outside ``fit()`` the
@@ -41,7 +45,6 @@ from kerasclr.engine import fit_context
 from kerasclr.errors import KerasclrError
 
 VALUES_NAME = "kerasclr_table"
-START_NAME = "kerasclr_table_start"
 ATTACHED = "_kerasclr_attachment"
 PARKED = "_kerasclr_parked"
 
@@ -98,25 +101,23 @@ class StepTable:
         self.columns = int(columns)
         self.host = np.zeros((self.capacity, self.columns))
         self.host_start = 0
-        self.values = self.start = None
+        self.values = None
         if owner is not None:
             shape = (self.capacity,) if self.columns == 1 else (self.capacity, self.columns)
             with keras.name_scope(owner.name, caller=owner):
                 self.values = keras.Variable(np.zeros(shape, np.float32), trainable=False,
                                              dtype="float32", name=VALUES_NAME)
-                self.start = keras.Variable(0, trainable=False, name=START_NAME,
-                                            dtype=owner.iterations.dtype)
 
     @property
     def variables(self):
-        return [] if self.values is None else [self.values, self.start]
+        return [] if self.values is None else [self.values]
 
     # -- host side -------------------------------------------------------------
     def fill(self, start, columns):
         """Write the values of steps ``start, start + 1, ...`` (host call).
 
         ``columns`` holds one array per column (1 to ``capacity`` values);
-        the last row pads the rest of the table, as the lookup clips to it.
+        the last row pads the rest of the table.
         """
         rows = np.empty((self.capacity, self.columns), np.float32)
         count = None
@@ -129,8 +130,8 @@ class StepTable:
             rows[:count, j] = column
         rows[count:] = rows[count - 1]
         if self.values is not None:
-            self.values.assign(rows[:, 0] if self.columns == 1 else rows)
-            self.start.assign(int(start))
+            ring = np.roll(rows, int(start) % self.capacity, axis=0)
+            self.values.assign(ring[:, 0] if self.columns == 1 else ring)
         self.host = rows.astype(np.float64)
         self.host_start = int(start)
 
@@ -156,20 +157,16 @@ class StepTable:
         if backend == "tensorflow":
             import tensorflow as tf
 
-            offset = tf.cast(_value(step), self.start.dtype) - self.start.value
-            return tf.gather(self.values.value, tf.clip_by_value(offset, 0, self.capacity - 1))
+            return tf.gather(self.values.value, tf.math.floormod(_value(step), self.capacity))
         if backend == "jax":
             from jax import lax
 
-            offset = _value(step) - self.start.value  # dynamic_slice clamps it
-            return lax.dynamic_index_in_dim(self.values.value, offset, axis=0,
-                                            keepdims=False)
-        if backend == "torch":  # eager: the host copy is the table
-            return self.values.value[min(max(int(_value(step)) - self.host_start, 0),
-                                         self.capacity - 1)]
-        offset = keras.ops.subtract(keras.ops.cast(step, self.start.dtype), self.start)
-        return keras.ops.take(self.values, keras.ops.clip(offset, 0, self.capacity - 1),
-                              axis=0)
+            return lax.dynamic_index_in_dim(self.values.value, _value(step) % self.capacity,
+                                            axis=0, keepdims=False)
+        if backend == "torch":  # eager: the step is a host number
+            return self.values.value[int(_value(step)) % self.capacity]
+        index = keras.ops.mod(step, self.capacity)
+        return keras.ops.take(self.values, index, axis=0)
 
 
 def _value(variable):

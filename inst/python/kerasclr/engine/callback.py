@@ -39,7 +39,6 @@ A policy subclass writes:
 
 from __future__ import annotations
 
-import contextlib
 import math
 import threading
 import weakref
@@ -307,12 +306,11 @@ class PolicyCallback(keras.callbacks.Callback):
         return np.asarray([float(np.float32(column[0])) for column in columns])
 
     # -- Keras hooks -----------------------------------------------------------
-    @contextlib.contextmanager
-    def _plain_on_error(self):
-        """Take the table off the optimizer when a hook of ours fails: Keras
-        does not call on_train_end after an error."""
+    def _guarded(self, hook, *args):
+        """``hook(*args)``; when it fails, the table comes off the optimizer
+        first (Keras does not call on_train_end after an error)."""
         try:
-            yield
+            return hook(*args)
         except Exception:
             self._release()
             raise
@@ -333,8 +331,7 @@ class PolicyCallback(keras.callbacks.Callback):
                 "`compile(model, optimizer = ...)` before fit().")
         self._fit = fit_context.current_fit(model)
         self._check_other_callbacks()
-        with self._plain_on_error():
-            self._train_begin()
+        self._guarded(self._train_begin)
 
     def _train_begin(self):
         model = self.model
@@ -361,8 +358,7 @@ class PolicyCallback(keras.callbacks.Callback):
         self._fill(self._step_now)
 
     def on_epoch_begin(self, epoch, logs=None):
-        with self._plain_on_error():
-            self._epoch_begin()
+        self._guarded(self._epoch_begin)
 
     def _epoch_begin(self):
         if self._check_step_at_epoch_begin or self._epoch_open:
@@ -384,9 +380,8 @@ class PolicyCallback(keras.callbacks.Callback):
         step = self._epoch_first_step + int(batch)
         table = self._table
         if table.host_start + table.capacity - step < self._spe:
-            with self._plain_on_error():
-                self._sync_backend()
-                self._fill(step)
+            self._sync_backend()
+            self._guarded(self._fill, step)
 
     def on_train_batch_end(self, batch, logs=None):
         if self._refill_in_batches:
@@ -396,8 +391,7 @@ class PolicyCallback(keras.callbacks.Callback):
                 self._batches_seen = max(self._batches_seen, int(batch) + 1)
 
     def on_epoch_end(self, epoch, logs=None):
-        with self._plain_on_error():
-            self._epoch_end(epoch, logs)
+        self._guarded(self._epoch_end, epoch, logs)
 
     def _epoch_end(self, epoch, logs):
         logs = {} if logs is None else logs
@@ -622,8 +616,9 @@ class PolicyCallback(keras.callbacks.Callback):
         """What rolling back to this moment needs (JSON-able)."""
         return {"step": self._step_now,
                 "rows": self._committed_rows + max(0, self._step_now - self._committed_step),
-                "epochs_done": self.epochs_done, "settings": dict(self._settings),
-                "previous_settings": dict(self._previous_settings),
+                # settings are replaced, never changed in place: no copies
+                "epochs_done": self.epochs_done, "settings": self._settings,
+                "previous_settings": self._previous_settings,
                 "settings_from": self._settings_from,
                 "plateau": {name: plateau.get_state()
                             for name, plateau in self._plateaus().items()}}
