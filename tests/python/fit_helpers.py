@@ -8,7 +8,13 @@ exactly the (float32) learning rate the optimizer applied to batch ``i``.
 import keras
 import numpy as np
 
-from conftest import InjectValLoss, applied_rates, applied_rates_model, op_losses
+from conftest import (
+    InjectValLoss,
+    applied_rates,
+    applied_rates_model,
+    op_losses,
+    regression_data,
+)
 
 BACKEND = keras.backend.backend()
 
@@ -87,3 +93,24 @@ def rates_model(steps, batch_rows=1, **compile_kwargs):
     x = np.repeat(np.eye(steps, dtype="float32"), batch_rows, axis=0)
     y = np.zeros((steps * batch_rows, 1), dtype="float32")
     return model, x, y
+
+
+def range_test_setup():
+    """``(model, x, y)`` for range tests: a linear model that falls, then
+    diverges, under SGD with momentum, trained two steps so that every
+    variable (momentum slots included) holds a value a test must restore."""
+    x, y = regression_data(256)
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.SGD(0.01, momentum=0.9), loss="mse")
+    model.fit(x[:32], y[:32], batch_size=16, epochs=1, shuffle=False, verbose=0)
+    return model, x, y
+
+
+RANGE_TEST_ARGS = dict(min_lr=1e-4, max_lr=10.0, steps=120, batch_size=16, beta=0.9,
+                       shuffle=False)
+
+
+def variable_values(model):
+    """Every variable of the model and its optimizer, as numpy arrays."""
+    return [np.array(v.numpy()) for v in model.variables + model.optimizer.variables]

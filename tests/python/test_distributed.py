@@ -2,9 +2,12 @@
 
 TensorFlow's MirroredStrategy needs its logical devices configured before
 TensorFlow initialises, and JAX needs XLA_FLAGS before it starts, so those
-runs happen in a fresh interpreter (one per test) that prints its results as
-JSON. Each run trains the same model on one device and on two, and both must
-give the golden plateau history (injected val_loss, band shrinking).
+runs happen in a fresh interpreter (one per backend, shared by its tests)
+that prints its results as JSON. Each run trains the same model on one
+device and on two, and both must give the golden plateau history (injected
+val_loss, band shrinking); a range test on one device and on two must give
+the same suggestion and restore every variable bit for bit.
+Several processes: test_multiprocess.py.
 """
 
 import json
@@ -32,7 +35,8 @@ sys.path.insert(0, {here!r})
 import keras
 import numpy as np
 from conftest import GOLDEN, golden_args
-from fit_helpers import AppliedRates, fit_epochs, rates_model
+from fit_helpers import (AppliedRates, RANGE_TEST_ARGS, fit_epochs, range_test_setup,
+                         rates_model, variable_values)
 import kerasclr
 
 case = next(c for c in GOLDEN["cases"] if c["name"] == "plateau_keep_base")
@@ -51,9 +55,20 @@ def run(scope, steps_per_execution=1):
              "history": clr.history.to_dict("list"),
              "history_epoch": clr.history_epoch.to_dict("list")}}
 
+def range_test(scope):
+    with scope:
+        model, x, y = range_test_setup()
+    before = variable_values(model)
+    result = kerasclr.lr_range_test(model, x, y, **RANGE_TEST_ARGS)
+    restored = [bool(np.array_equal(a, b))
+                for a, b in zip(before, variable_values(model))]
+    return {{"suggestion": result.suggestion, "stop_reason": result.stop_reason,
+             "history": result.history.to_dict("list"), "restored": restored}}
+
 import contextlib
 results = {{}}
 results["single"] = run(contextlib.nullcontext())
+results["range_test_single"] = range_test(contextlib.nullcontext())
 {distributed}
 print("RESULTS=" + json.dumps(results))
 """
@@ -86,8 +101,19 @@ def check_matches_single_device(results, runs):
         assert list(expected_epoch) == list(PLATEAU["history_epoch"])
 
 
-@pytest.mark.skipif(BACKEND != "tensorflow", reason="runs with the TensorFlow suite")
-def test_tensorflow_mirrored_strategy_two_cpus():
+def check_range_test_matches_single_device(results, name):
+    single, run = results["range_test_single"], results[name]
+    assert single["suggestion"] is not None
+    assert run["suggestion"] == single["suggestion"]
+    assert run["stop_reason"] == single["stop_reason"] == "diverged"
+    np.testing.assert_array_equal(run["history"]["lr"], single["history"]["lr"])
+    np.testing.assert_allclose(run["history"]["loss"], single["history"]["loss"], rtol=1e-4)
+    # kernel, bias, iteration, learning rate and two momentum slots
+    assert single["restored"] == run["restored"] == [True] * 6
+
+
+@pytest.fixture(scope="module")
+def mirrored_results():
     setup = """
     import os
     os.environ["KERAS_BACKEND"] = "tensorflow"
@@ -100,16 +126,26 @@ def test_tensorflow_mirrored_strategy_two_cpus():
     strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
     assert strategy.num_replicas_in_sync == 2
     results["mirrored"] = run(strategy.scope())
+    results["range_test_mirrored"] = range_test(strategy.scope())
     """
     # Not with steps_per_execution > 1: Keras 3.15's multi-step loop fails
     # under MirroredStrategy ("You must feed a value for placeholder tensor
     # .../while/cond/Placeholder_1") even without any callback.
-    results = run_in_fresh_process(setup, distributed)
-    check_matches_single_device(results, ["mirrored"])
+    return run_in_fresh_process(setup, distributed)
 
 
-@pytest.mark.skipif(BACKEND != "jax", reason="runs with the JAX suite")
-def test_jax_data_parallel_two_host_devices():
+@pytest.mark.skipif(BACKEND != "tensorflow", reason="runs with the TensorFlow suite")
+def test_tensorflow_mirrored_strategy_two_cpus(mirrored_results):
+    check_matches_single_device(mirrored_results, ["mirrored"])
+
+
+@pytest.mark.skipif(BACKEND != "tensorflow", reason="runs with the TensorFlow suite")
+def test_range_test_under_mirrored_strategy(mirrored_results):
+    check_range_test_matches_single_device(mirrored_results, "range_test_mirrored")
+
+
+@pytest.fixture(scope="module")
+def data_parallel_results():
     setup = """
     import os
     os.environ["KERAS_BACKEND"] = "jax"
@@ -122,11 +158,23 @@ def test_jax_data_parallel_two_host_devices():
     keras.distribution.set_distribution(data_parallel)
     results["data_parallel"] = run(contextlib.nullcontext())
     results["data_parallel_spe3"] = run(contextlib.nullcontext(), steps_per_execution=3)
+    results["range_test_data_parallel"] = range_test(contextlib.nullcontext())
     """
-    results = run_in_fresh_process(
+    return run_in_fresh_process(
         setup, distributed,
         env={"XLA_FLAGS": "--xla_force_host_platform_device_count=2"})
-    check_matches_single_device(results, ["data_parallel", "data_parallel_spe3"])
+
+
+@pytest.mark.skipif(BACKEND != "jax", reason="runs with the JAX suite")
+def test_jax_data_parallel_two_host_devices(data_parallel_results):
+    check_matches_single_device(data_parallel_results,
+                                ["data_parallel", "data_parallel_spe3"])
+
+
+@pytest.mark.skipif(BACKEND != "jax", reason="runs with the JAX suite")
+def test_range_test_under_jax_data_parallel(data_parallel_results):
+    check_range_test_matches_single_device(data_parallel_results,
+                                           "range_test_data_parallel")
 
 
 @pytest.fixture

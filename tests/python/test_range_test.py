@@ -73,6 +73,8 @@ def test_the_sweep_ends_the_test():
     (dict(diverge_threshold=1.0), ValueError, "`diverge_threshold` must be > 1, got 1.0."),
     (dict(sweep="log"), ValueError,
      "`sweep` must be one of 'exponential', 'linear', got 'log'."),
+    (dict(check_every=0), ValueError, "`check_every` must be >= 1, got 0.0."),
+    (dict(check_every=300), ValueError, "`check_every` must be <= 256, got 300.0."),
 ])
 def test_finder_arguments_are_checked(kwargs, error, message):
     with pytest.raises(error) as info:
@@ -251,14 +253,42 @@ def test_range_test_arguments_are_checked(kwargs, message):
 
 @pytest.mark.skipif(keras.backend.backend() == "torch",
                     reason="PyTorch has no steps_per_execution > 1")
-def test_steps_per_execution_above_one_is_rejected_and_the_model_restored():
+def test_steps_per_execution_above_one_runs_when_the_weights_are_restored():
+    x, y = regression_data(256)
+    results = []
+    for spe in (1, 4):
+        model = tiny_model(steps_per_execution=spe)
+        model.fit(x[:32], y[:32], batch_size=16, epochs=1, shuffle=False, verbose=0)
+        before = _state(model)
+        results.append(kerasclr.lr_range_test(model, x, y, min_lr=1e-4, max_lr=10.0,
+                                              steps=120, batch_size=16, beta=0.9,
+                                              shuffle=False))
+        _assert_same_state(before, _state(model))
+    one, four = results
+    assert four.stop_reason == one.stop_reason == "diverged"
+    assert four.suggestion == one.suggestion
+    np.testing.assert_array_equal(four.history["loss"], one.history["loss"])
+
+
+@pytest.mark.skipif(keras.backend.backend() == "torch",
+                    reason="PyTorch has no steps_per_execution > 1")
+def test_steps_per_execution_above_one_is_refused_without_restoring():
     x, y = regression_data(32)
     model = tiny_model(steps_per_execution=2)
     model.fit(x, y, batch_size=16, epochs=1, verbose=0)
     before = _state(model)
-    with pytest.raises(ValueError, match="compile the model with "
-                                         r"`steps_per_execution=1` \(got 2\)"):
-        kerasclr.lr_range_test(model, x, y, steps=4, batch_size=16)
+    with pytest.raises(kerasclr.KerasclrError) as info:
+        kerasclr.lr_range_test(model, x, y, steps=4, batch_size=16,
+                               restore_weights=False)
+    assert str(info.value) == (
+        "LRFinder with `check_every=1` stops training right after the step that ends "
+        "the test, which needs a model compiled with `steps_per_execution=1` (got 2). "
+        "Compile it so, or pass `check_every` > 1 (training then runs a few steps past "
+        "the end of the test).")
+    assert info.value.r_message == (
+        "lr_range_test(restore_weights = FALSE) stops training right after the step "
+        "that ends the test, which needs a model compiled with `steps_per_execution = 1` "
+        "(got 2). Compile it so, or use `restore_weights = TRUE`.")
     _assert_same_state(before, _state(model))
 
 
