@@ -13,6 +13,7 @@ import inspect
 import itertools
 import math
 import sys
+import time
 import warnings
 
 import keras
@@ -40,8 +41,8 @@ from kerasclr.suggest import (
 )
 
 STOP_REASONS = ("completed", "diverged", "non_finite_loss")
-MAX_CHECK_EVERY = 256     # at most a quarter of the smallest loss ring
-CHECK_EVERY = 16          # lr_range_test(): steps between two loss reads
+CHECK_SECONDS = 0.05      # exact_stop=False: time between two loss reads ...
+CHECK_STEPS = 256         # ... or at most these steps (a quarter of the loss ring)
 
 
 def _check_threshold(diverge_threshold):
@@ -70,20 +71,23 @@ class LRFinder(PolicyCallback):
     `kerasclr.engine.losses`): what the step adds to Keras's loss tracker
     (``loss * batch size`` and ``batch size``, summed over replicas), so
     the per-step loss is exact for batches of unequal size and under
-    distribution too. The host reads the recorded losses every
-    ``check_every`` steps, in one transfer:
+    distribution too. The host reads the recorded losses in one transfer:
 
-    - ``check_every=1`` (default): after every step, and training stops
+    - ``exact_stop=True`` (default): after every step, and training stops
       right after the step that ends the test (needs
       ``steps_per_execution=1``);
-    - ``check_every=k > 1``: every ``k`` steps (and at every epoch end),
-      without a host round trip in between. The end of the test is then
-      found up to ``k`` steps (or one execution of ``steps_per_execution``
-      steps) later, so training runs on for those steps; the history still
-      ends at the step where the test ended, with the same losses, so the
-      test's result is the one of ``check_every=1``. The extra steps do
-      change the weights: use this when they are restored afterwards, as
-      `lr_range_test()` does.
+    - ``exact_stop=False``: about every 50 ms (and at most every 256
+      steps, and at every epoch end), in the background: no step waits for
+      the host. The end of the test is then seen up to two reads later, so
+      training runs on for up to about 0.1 s (and at least until the
+      current execution of ``steps_per_execution`` steps ends); the history
+      still ends at the step where the test ended, with the same losses, so
+      the test's result is the one of ``exact_stop=True``. The extra steps
+      do change the weights: use this when they are restored afterwards, as
+      `lr_range_test()` does. Reading by time, not by a number of steps,
+      keeps both costs small whatever a step costs: fast steps are read
+      rarely (a read interrupts the device pipeline), slow steps at every
+      step (a read is cheap next to them, and few steps run on).
 
     This callback does not restore weights; `lr_range_test()` does.
 
@@ -98,7 +102,9 @@ class LRFinder(PolicyCallback):
         diverge_threshold: stop when the smoothed loss exceeds this multiple
             of the best (> 1); ``None`` or ``inf`` never stops early.
         verbose: 0 = silent, 1 = a message when the test stops early.
-        check_every: steps between two reads of the recorded losses (>= 1).
+        exact_stop: read the losses after every step and stop right after
+            the step that ends the test (True), or read them in the
+            background and let training run on briefly (False).
 
     Attributes:
         history: pandas DataFrame, one row per step: iteration, epoch, lr,
@@ -114,10 +120,11 @@ class LRFinder(PolicyCallback):
 
     policy_name = "LRFinder"
     r_function = "lr_range_test"
+    check_seconds = CHECK_SECONDS  # exact_stop=False: time between two reads
 
     def __init__(self, min_lr=1e-7, max_lr=1.0, steps_per_epoch=100, epochs=1,
                  sweep="exponential", beta=0.98, diverge_threshold=4.0,
-                 verbose=0, check_every=1):
+                 verbose=0, exact_stop=True):
         self.steps_per_epoch = check_count("steps_per_epoch", steps_per_epoch,
                                            minimum=1)
         self.epochs = check_count("epochs", epochs, minimum=1)
@@ -131,13 +138,11 @@ class LRFinder(PolicyCallback):
             min_lr, max_lr, total, sweep)
         self.beta = check_beta(beta)
         self.diverge_threshold = _check_threshold(diverge_threshold)
-        self.check_every = check_count(
-            "check_every", check_number("check_every", check_every, minimum=1,
-                                        maximum=MAX_CHECK_EVERY), minimum=1)
+        self.exact_stop = check_bool("exact_stop", exact_stop)
         super().__init__(verbose=verbose)
         # Reading every step decides the stop in the step's own batch-end
         # hook, which Keras must then call in order (not on its thread pool).
-        self.async_safe = self.check_every > 1 and self.records_losses
+        self.async_safe = not self.exact_stop and self.records_losses
         self._rates = sweep_lrs(self.min_lr, self.max_lr, self.steps, self.sweep)
         self._losses = GrowableArray(np.float64)
         self._smoothed = GrowableArray(np.float64)
@@ -148,7 +153,8 @@ class LRFinder(PolicyCallback):
         self._tracker_seen = (0.0, 0.0)
         self._recorder = None            # the in-step loss recorder of this fit
         self._next_step = 0              # first step whose loss is not yet read
-        self._fetched_step = 0           # the last check's step (check_every > 1)
+        self._fetched_step = 0           # the last read's step (exact_stop=False)
+        self._fetched_at = 0.0           # and its time (time.monotonic())
         self._fetch = None               # (Fetch, step) of the last check
 
     # -- the policy ------------------------------------------------------------
@@ -171,12 +177,12 @@ class LRFinder(PolicyCallback):
     # -- Keras hooks ---------------------------------------------------------
     def on_train_begin(self, logs=None):
         spe = int(getattr(self.model, "steps_per_execution", 1) or 1)
-        if spe != 1 and (self.check_every == 1 or not self.records_losses):
+        if spe != 1 and (self.exact_stop or not self.records_losses):
             raise KerasclrError(
-                "LRFinder with `check_every=1` stops training right after the step "
+                "LRFinder with `exact_stop=True` stops training right after the step "
                 "that ends the test, which needs a model compiled with "
                 f"`steps_per_execution=1` (got {spe}). Compile it so, or pass "
-                "`check_every` > 1 (training then runs a few steps past the end of "
+                "`exact_stop=False` (training then runs on briefly after the end of "
                 "the test).",
                 "lr_range_test(restore_weights = FALSE) stops training right after "
                 "the step that ends the test, which needs a model compiled with "
@@ -192,25 +198,28 @@ class LRFinder(PolicyCallback):
         self._epoch_first_iteration = len(self._losses)
         self._tracker_seen = (0.0, 0.0)  # Keras resets its metrics every epoch
         self._next_step = self._fetched_step = self._epoch_first_step
+        self._fetched_at = time.monotonic()
         self._fetch = None
 
     def on_train_batch_begin(self, batch, logs=None):
         super().on_train_batch_begin(batch, logs)
-        if self._recorder is not None and self.check_every > 1:
+        if self._recorder is not None and not self.exact_stop:
             step = self._epoch_first_step + int(batch)
-            if step - self._fetched_step >= self.check_every:
+            if step > self._fetched_step and (
+                    step - self._fetched_step >= CHECK_STEPS
+                    or time.monotonic() - self._fetched_at >= self.check_seconds):
                 # Take the rows fetched at the last check (ready by now) and
                 # start fetching the rows since.
                 pending = self._fetch
                 self._fetch = (self._recorder.fetch(self._model), step)
-                self._fetched_step = step
+                self._fetched_step, self._fetched_at = step, time.monotonic()
                 if pending is not None:
                     self._take_rows(pending[0].result(), pending[1])
 
     def on_train_batch_end(self, batch, logs=None):
         super().on_train_batch_end(batch, logs)
         if self._recorder is not None:
-            if self.check_every == 1:
+            if self.exact_stop:
                 self._read_until(self._epoch_first_step + int(batch) + 1)
             elif self._epoch_first_iteration + int(batch) + 1 >= self.steps:
                 self._model.stop_training = True  # the sweep is over
@@ -329,7 +338,7 @@ class LRFinder(PolicyCallback):
         rows = self.history_rows()
         count = len(rows["iteration"])
         if self.stop_reason is not None:
-            # Steps run after the test ended (check_every > 1) are not part of it.
+            # Steps run after the test ended (exact_stop=False) are not part of it.
             count = min(count, len(self._losses))
         columns = {name: rows[name][:count] for name in ("iteration", "epoch", "lr")}
         index = columns["iteration"]
@@ -349,7 +358,7 @@ class LRFinder(PolicyCallback):
             "steps_per_epoch": self.steps_per_epoch, "epochs": self.epochs,
             "sweep": self.sweep, "beta": self.beta,
             "diverge_threshold": self.diverge_threshold, "verbose": self.verbose,
-            "check_every": self.check_every,
+            "exact_stop": self.exact_stop,
         }
 
     def __repr__(self):
@@ -590,7 +599,7 @@ def lr_range_test(model, x, y=None, min_lr=1e-7, max_lr=1.0, steps=200,
     (repeat it, e.g. ``dataset.repeat()``), or the test raises an error.
 
     The loss of every step is recorded inside the train step and read every
-    few steps (`LRFinder` with ``check_every``), so the test costs what its
+    few steps (`LRFinder` with ``exact_stop``), so the test costs what its
     steps cost. With ``restore_weights=True`` training may run a few steps
     past the end of the test before it notices (the history still ends
     where the test ended; the weights are restored anyway); with
@@ -664,7 +673,7 @@ def lr_range_test(model, x, y=None, min_lr=1e-7, max_lr=1.0, steps=200,
     snapshot = _ModelSnapshot(model) if restore_weights else None
     finder = LRFinder(min_lr, max_lr, steps_per_epoch=steps, epochs=1, sweep=sweep,
                       beta=beta, diverge_threshold=diverge_threshold,
-                      verbose=verbose, check_every=CHECK_EVERY if restore_weights else 1)
+                      verbose=verbose, exact_stop=not restore_weights)
     try:
         model.fit(**plan, verbose=verbose, callbacks=[finder], **fit_kwargs)
     finally:

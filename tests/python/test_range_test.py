@@ -73,8 +73,7 @@ def test_the_sweep_ends_the_test():
     (dict(diverge_threshold=1.0), ValueError, "`diverge_threshold` must be > 1, got 1.0."),
     (dict(sweep="log"), ValueError,
      "`sweep` must be one of 'exponential', 'linear', got 'log'."),
-    (dict(check_every=0), ValueError, "`check_every` must be >= 1, got 0.0."),
-    (dict(check_every=300), ValueError, "`check_every` must be <= 256, got 300.0."),
+    (dict(exact_stop=1), ValueError, "`exact_stop` must be True or False, got 1."),
 ])
 def test_finder_arguments_are_checked(kwargs, error, message):
     with pytest.raises(error) as info:
@@ -281,9 +280,9 @@ def test_steps_per_execution_above_one_is_refused_without_restoring():
         kerasclr.lr_range_test(model, x, y, steps=4, batch_size=16,
                                restore_weights=False)
     assert str(info.value) == (
-        "LRFinder with `check_every=1` stops training right after the step that ends "
+        "LRFinder with `exact_stop=True` stops training right after the step that ends "
         "the test, which needs a model compiled with `steps_per_execution=1` (got 2). "
-        "Compile it so, or pass `check_every` > 1 (training then runs a few steps past "
+        "Compile it so, or pass `exact_stop=False` (training then runs on briefly after "
         "the end of the test).")
     assert info.value.r_message == (
         "lr_range_test(restore_weights = FALSE) stops training right after the step "

@@ -38,6 +38,7 @@ else (evaluation steps do not write rows).
 from __future__ import annotations
 
 import contextlib
+import math
 import threading
 
 import keras
@@ -86,12 +87,15 @@ class LossRecorder:
         """Make ``model.train_step`` record (until `uninstall`).
 
         TensorFlow and JAX compile it into the train function Keras builds
-        next; PyTorch calls it at every step.
+        next; PyTorch calls it at every step (eagerly).
         """
         self._replaced = model.__dict__.get("train_step")
         original = model.train_step
-        if keras.backend.backend() == "jax":
+        backend = keras.backend.backend()
+        if backend == "jax":
             step = self._jax_step(model, original)
+        elif backend == "torch":
+            step = self._torch_step(model, original)
         else:
             step = self._stateful_step(model, original)
         model.__dict__["train_step"] = step
@@ -145,24 +149,49 @@ class LossRecorder:
         return ops.stack([total, count, ops.cast(logged, "float32") / replicas])
 
     def _stateful_step(self, model, original):
-        """TensorFlow and PyTorch: the step reads and writes live variables."""
+        """TensorFlow: the step reads and writes live variables."""
         ops = keras.ops
         owner, values, capacity = self.owner, self.values, self.capacity
-        torch = keras.backend.backend() == "torch"
 
         def train_step(data):
-            # Read the counter now (a copy): the step increments it.
-            before = owner.iterations.value.clone() if torch else ops.copy(owner.iterations)
+            before = ops.copy(owner.iterations)  # read now: the step increments it
             with self._tracker_updates() as updates:
                 logs = original(data)
             row = self._row(model, logs, updates)
-            if torch:  # eager: write the row in place
-                values.value[before % capacity] = row
-                return logs
             index = ops.cast(ops.mod(before, capacity), "int32")
             values.assign(ops.slice_update(
                 values, ops.stack([index, ops.zeros((), "int32")]),
                 ops.expand_dims(row, 0)))
+            return logs
+
+        return train_step
+
+    def _torch_step(self, model, original):
+        """PyTorch runs the step eagerly: a few torch operations, no host
+        read (the row is written in place, on the device)."""
+        import torch
+
+        owner, values, capacity = self.owner, self.values, self.capacity
+        device = values.value.device
+        nothing = torch.zeros((), dtype=torch.float32, device=device)
+        not_logged = torch.tensor(math.nan, dtype=torch.float32, device=device)
+
+        def train_step(data):
+            before = owner.iterations.value.clone()  # the step increments it
+            with self._tracker_updates() as updates:
+                logs = original(data)
+            total, count = nothing, 0.0
+            for loss, weight in updates:
+                weight = 1.0 if weight is None else float(weight)
+                loss = torch.as_tensor(loss).detach()
+                total = total + (loss if loss.dim() == 0 else loss.mean()) * weight
+                count += weight
+            logged = logs.get("loss") if isinstance(logs, dict) else None
+            logged = logged.detach() if torch.is_tensor(logged) and logged.dim() == 0 \
+                else not_logged
+            row = torch.stack([total.float(), torch.tensor(count, device=device),
+                               logged.float()])
+            values.value[before % capacity] = row
             return logs
 
         return train_step
