@@ -34,7 +34,6 @@ from kerasclr.suggest import (
     EmaSmoother,
     check_beta,
     check_sweep_args,
-    divergence_limit,
     loss_plot_limits,
     suggest_lr_band,
     sweep_lrs,
@@ -268,24 +267,35 @@ class LRFinder(PolicyCallback):
         self._record_all(self._recorder.losses(rows).tolist())
 
     def _record_all(self, losses):
-        """Record the losses of the next iterations until the test ends."""
-        smoothed = []
-        smoother, best, steps = self._smoother, self.best_loss, self.steps
-        end = None
+        """Record the losses of the next iterations until the test ends.
+
+        The rules of `EmaSmoother.update` and `divergence_limit`, inlined
+        (the same operations in the same order: the same numbers)."""
+        smoother = self._smoother
+        beta, average, count = smoother.beta, smoother.average, smoother.count
+        best, threshold, steps = self.best_loss, self.diverge_threshold, self.steps
+        watch = not math.isinf(threshold)
+        done, isfinite = len(self._losses), math.isfinite
+        smoothed, end = [], None
         for loss in losses:
-            value = smoother.update(loss)
+            count += 1
+            average = beta * average + (1.0 - beta) * loss
+            value = average / (1.0 - beta ** count)
             smoothed.append(value)
-            if not (math.isfinite(loss) and math.isfinite(value)):
+            if not (isfinite(loss) and isfinite(value)):
                 end = ("non_finite_loss", f"loss {loss!r}")
                 break
-            if self._diverged(value, best):
+            if watch and best != math.inf and \
+                    value > best + (threshold - 1.0) * abs(best):
                 end = ("diverged", f"smoothed loss {value:.6g} > limit from best "
                                    f"{best:.6g}")
                 break
-            best = min(best, value)
-            if len(self._losses) + len(smoothed) >= steps:
+            if value < best:
+                best = value
+            if done + len(smoothed) >= steps:
                 end = ("completed", None)
                 break
+        smoother.average, smoother.count = average, count
         self.best_loss = best
         self._losses.extend(losses[:len(smoothed)])
         self._smoothed.extend(smoothed)
@@ -316,11 +326,6 @@ class LRFinder(PolicyCallback):
                 return (total - seen_total) / (count - seen_count)
         value = logs.get("loss")
         return math.nan if value is None else float(np.asarray(value).reshape(()))
-
-    def _diverged(self, smoothed, best):
-        if math.isinf(self.diverge_threshold) or math.isinf(best):
-            return False
-        return smoothed > divergence_limit(best, self.diverge_threshold)
 
     def _stop(self, reason, message):
         self.stop_reason = reason

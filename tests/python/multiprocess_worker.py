@@ -4,10 +4,11 @@ Usage: python multiprocess_worker.py ENGINE PROCESS_ID ADDRESSES FOLDER
 
 - ENGINE "jax": ``jax.distributed`` over 2 CPU processes (coordinator at
   the first address), ``keras.distribution.DataParallel`` over their devices.
-  The golden plateau case trains for half its epochs with `CyclicLR`, every
-  process saves the state (only process 0 writes) and the weights (Keras:
-  every process writes); then a new model and a new callback load the files
-  of process 0 and train the other half (a resume). A range test follows.
+  The golden plateau case trains for half its epochs with `CyclicLR` and
+  `TensorBoardRates`, every process saves the state and the history CSV
+  (only process 0 writes) and the weights (Keras: every process writes);
+  then a new model and a new callback load the files of process 0 and
+  train the other half (a resume). A range test follows.
 - ENGINE "tf-multi-worker": ``tf.distribute.MultiWorkerMirroredStrategy``
   with one worker per address. A plain ``fit()`` without kerasclr is tried
   first (Keras 3.15 fails there); `CyclicLR.save` is called on every worker
@@ -59,10 +60,11 @@ CASE = next(c for c in GOLDEN["cases"] if c["name"] == "plateau_keep_base")
 SPLIT = OP["epochs"] // 2
 
 
-def fit_part(model, x, y, clr, first, last):
+def fit_part(model, x, y, clr, first, last, *more):
     probe = AppliedRates()
     model.fit(x, y, batch_size=1, epochs=last, initial_epoch=first, shuffle=False,
-              verbose=0, callbacks=[InjectValLoss(OP["val_loss"][first:last]), clr, probe])
+              verbose=0, callbacks=[InjectValLoss(OP["val_loss"][first:last]), clr, probe,
+                                    *more])
     return probe.rates.tolist()
 
 
@@ -94,9 +96,12 @@ def run_jax():
            "devices": len(devices)}
     model, x, y = rates_model(4)
     clr = kerasclr.CyclicLR(verbose=0, **golden_args(CASE["args"]))
-    rates = fit_part(model, x, y, clr, 0, SPLIT)
+    board = kerasclr.TensorBoardRates(clr, os.path.join(FOLDER, f"board-{PROCESS}"))
+    rates = fit_part(model, x, y, clr, 0, SPLIT, board)
     out["first_part"] = tables(clr)
     out["saved_as"] = clr.save(os.path.join(FOLDER, f"state-{PROCESS}.jsonl"))
+    out["csv_as"] = kerasclr.write_history_csv(
+        clr, os.path.join(FOLDER, f"history-{PROCESS}.csv"))
     # Keras's save_weights runs a collective under jax.distributed: every
     # process calls it (and writes its file).
     model.save_weights(os.path.join(FOLDER, f"model-{PROCESS}.weights.h5"))

@@ -3,7 +3,8 @@
 - JAX: ``jax.distributed`` with 2 CPU processes and
   ``keras.distribution.DataParallel``: every process's histories equal the
   single-process schedule (the golden case), the rate applied at every step
-  is exact (a probe weight), only process 0 writes the state file, a resume
+  is exact (a probe weight), only process 0 writes the state file (and the
+  history CSV, the TensorBoard events), a resume
   from the files of process 0 is exact, and a range test gives the
   single-process suggestion and restores every variable.
 - TensorFlow: ``tf.distribute.MultiWorkerMirroredStrategy`` with 2 local
@@ -83,13 +84,17 @@ def frame(columns):
 def test_jax_two_processes_data_parallel(tmp_path):
     pytest.importorskip("jax")
     results = run_processes("jax", tmp_path)
-    # Only process 0 wrote the state; both returned the path they were given.
+    # Only process 0 wrote the state, the CSV and the TensorBoard events;
+    # both returned the paths they were given.
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "model-0.weights.h5", "model-1.weights.h5", "state-0.jsonl"]
+        "board-0", "history-0.csv", "model-0.weights.h5", "model-1.weights.h5",
+        "state-0.jsonl"]
+    assert len(list((tmp_path / "board-0" / "train").iterdir())) == 1
     single = single_process_range_test()
     for index, run in enumerate(results):
         assert (run["process_index"], run["process_count"], run["devices"]) == (index, 2, 2)
         assert run["saved_as"] == str(tmp_path / f"state-{index}.jsonl")
+        assert run["csv_as"] == str(tmp_path / f"history-{index}.csv")
         # The rate applied at every step, across the resume, is the schedule's.
         np.testing.assert_allclose(run["rates"], PLATEAU["history"]["lr"], rtol=1e-6,
                                    atol=0)
