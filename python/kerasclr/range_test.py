@@ -603,13 +603,15 @@ def lr_range_test(model, x, y=None, min_lr=1e-7, max_lr=1.0, steps=200,
     ``steps`` needs; data of unknown length must yield ``steps`` batches
     (repeat it, e.g. ``dataset.repeat()``), or the test raises an error.
 
-    The loss of every step is recorded inside the train step and read every
-    few steps (`LRFinder` with ``exact_stop``), so the test costs what its
-    steps cost. With ``restore_weights=True`` training may run a few steps
-    past the end of the test before it notices (the history still ends
-    where the test ended; the weights are restored anyway); with
-    ``restore_weights=False`` the losses are read after every step and
-    training stops right after the last step of the test. The compiled
+    The loss of every step is recorded inside the train step (see
+    `LRFinder`), so the test costs what its steps cost. With
+    ``restore_weights=True`` the losses are read in the background (about
+    every 50 ms, ``exact_stop=False``) and training may run on for about
+    0.1 s after the end of the test before it notices: the history still
+    ends where the test ended, with the same numbers, and the weights are
+    restored anyway. With ``restore_weights=False`` the losses are read
+    after every step and training stops right after the last step of the
+    test (``steps_per_execution`` must then be 1). The compiled
     train function is kept on the model's optimizer and reused by the next
     test or kerasclr ``fit()``, and the model's own train function is put
     back afterwards: no call retraces.

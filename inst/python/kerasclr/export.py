@@ -17,7 +17,7 @@ import keras
 import numpy as np
 
 from kerasclr.arguments import check_choice, check_string
-from kerasclr.engine import PolicyCallback
+from kerasclr.engine import PolicyCallback, processes
 from kerasclr.errors import ArgumentError, KerasclrError
 
 TABLES = ("history", "history_epoch")
@@ -93,7 +93,7 @@ class TensorBoardRates(keras.callbacks.Callback):
         self._write = write
 
     def on_train_begin(self, logs=None):
-        if self._writer is None:
+        if self._writer is None and processes.is_chief(self.model):
             self._start()
 
     def on_epoch_end(self, epoch, logs=None):
@@ -103,13 +103,17 @@ class TensorBoardRates(keras.callbacks.Callback):
         self.flush()
 
     def flush(self):
-        """Write the rows the policy recorded since the last write."""
-        if self._writer is None:
-            self._start()
+        """Write the rows the policy recorded since the last write (on the
+        chief process only in a multi-process run, see `write_history_csv`)."""
         rows = self.policy.history_rows(self.rows_written)
         count = rows["lr"].size
         if count == 0:
             return
+        if not processes.is_chief(self.model):
+            self.rows_written += count
+            return
+        if self._writer is None:
+            self._start()
         steps = rows["iteration"].astype(np.int64)
         for name in ("lr", "momentum"):
             if name in rows:  # float32: the values as applied
@@ -135,12 +139,18 @@ def write_history_csv(policy, path, table="history"):
     (Shortest round-trip digits are not enough: R's reader rounds a few such
     numbers to a neighbouring double.) Returns ``path``.
 
+    In a multi-process run only the chief process writes (process 0 under a
+    JAX ``keras.distribution``; see `kerasclr.engine.processes`), like
+    ``PolicyCallback.save``; the others return ``path`` without writing.
+
     Example:
         >>> kerasclr.write_history_csv(clr, "clr_history.csv")
     """
     policy = _check_policy(policy)
     check_choice("table", table, TABLES)
     frame = policy.history if table == "history" else policy.history_epoch
+    if not processes.is_chief(policy.model):
+        return path
     # R's read.csv reads TRUE/FALSE (not Python's True/False) as logical
     frame = frame.assign(**{name: frame[name].map({True: "TRUE", False: "FALSE"})
                             for name in frame.columns if frame[name].dtype == bool})

@@ -8,13 +8,18 @@
 - `Plateau` (`kerasclr.engine.plateau`): plateau control for any policy.
 - `kerasclr.engine.state`: the one state codec.
 - `kerasclr.engine.fit_context`: what a callback learns about its ``fit()``.
+- `LossRecorder` (`kerasclr.engine.losses`): the loss of every step,
+  recorded inside the train step (the range test).
+- `kerasclr.engine.processes`: which process writes files in a
+  multi-process run.
 """
 
 from kerasclr.engine.callback import PolicyCallback, Positions, check_verbose
 from kerasclr.engine.history import EpochHistory, GrowableArray, IterationHistory
+from kerasclr.engine.losses import LossRecorder
 from kerasclr.engine.plateau import Plateau
 from kerasclr.engine.table import StepTable, attach, detach, unwrap_optimizer
 
-__all__ = ["EpochHistory", "GrowableArray", "IterationHistory", "Plateau",
+__all__ = ["EpochHistory", "GrowableArray", "IterationHistory", "LossRecorder", "Plateau",
            "PolicyCallback", "Positions", "StepTable", "attach", "check_verbose",
            "detach", "unwrap_optimizer"]

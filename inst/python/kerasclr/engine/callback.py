@@ -47,7 +47,7 @@ import keras
 import numpy as np
 
 from kerasclr.arguments import check_choice, check_count, check_iterations
-from kerasclr.engine import fit_context
+from kerasclr.engine import fit_context, losses, processes
 from kerasclr.engine import state as state_codec
 from kerasclr.engine import table as tables
 from kerasclr.engine.history import EpochHistory, IterationHistory
@@ -111,6 +111,7 @@ class PolicyCallback(keras.callbacks.Callback):
     r_function = None           # e.g. "new_callback_cyclical_learning_rate"
     plateau_lag = 0             # steps before a plateau change shows in lr
     uses_epochs = False         # rates depend on epoch boundaries
+    records_losses = False      # record every step's loss in the train step
 
     # Keras calls batch-end hooks synchronously (a host sync per batch) unless
     # every callback that has one is `async_safe`. Ours only counts batches
@@ -341,7 +342,8 @@ class PolicyCallback(keras.callbacks.Callback):
         self._spe = int(getattr(model, "steps_per_execution", 1) or 1)
         capacity = max(MIN_CAPACITY, 4 * self._spe, int(self._steps or 0))
         _build_optimizer(model)
-        self._attachment = tables.attach(model, self, capacity, self.cycle_momentum)
+        self._attachment = tables.attach(model, self, capacity, self.cycle_momentum,
+                                         record_losses=self.records_losses)
         self._table = self._attachment.table
         if self._fit.callbacks is not None:
             # An error elsewhere ends fit() without on_train_end: once that
@@ -753,9 +755,18 @@ class PolicyCallback(keras.callbacks.Callback):
         return self
 
     def save(self, path):
-        """Write the state to the file ``path`` (see `kerasclr.engine.state`)."""
+        """Write the state to the file ``path`` (see `kerasclr.engine.state`).
+
+        In a multi-process run only the chief process writes (process 0
+        under a JAX ``keras.distribution``, the checkpointing worker of a
+        TensorFlow multi-worker strategy; see `kerasclr.engine.processes`);
+        on the others ``save()`` returns ``path`` without writing, so it can
+        be called on every process. The processes that load the file later
+        must see what the chief wrote (shared storage, or a copy).
+        """
         self._commit_all(read_step=True)
-        state_codec.save(self, path)
+        if processes.is_chief(self.model):
+            state_codec.save(self, path)
         return path
 
     def load(self, path):
@@ -801,4 +812,5 @@ def _build_optimizer(model):
     optimizer = model.optimizer
     if getattr(optimizer, "built", True) or not getattr(model, "built", False):
         return
-    optimizer.build(model.trainable_variables)
+    with losses.distribution_scope(model):
+        optimizer.build(model.trainable_variables)

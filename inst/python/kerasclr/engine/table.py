@@ -23,13 +23,23 @@ name and config, which
 - reads the momentum from the table's second column while an update runs,
 - lists the table's variables after its own (``variables``), so that every
   backend's compiled train step carries them as state (host writes between
-  steps are seen without recompiling),
+  steps are seen without recompiling); so are the variables of a
+  `kerasclr.engine.losses.LossRecorder` when one records the loss of every
+  step (the range test),
 - saves and loads exactly the variables and config of the plain optimizer,
   with the rate of the coming step as its float learning rate, so that
   checkpoints written during ``fit()`` are plain Keras files too.
 
 Nothing is patched at import and no class other than the trained
 optimizer's instance is touched.
+
+Compiled train functions are kept, not rebuilt: `attach` keeps the model's
+own (plain) train function aside and `detach` puts it back, and the train
+function compiled with the table is parked on the optimizer, one per
+*variant* (with or without a loss recorder), and reused by the next
+``fit()`` with a kerasclr callback while the model's compile settings are
+unchanged. Alternating plain fits, policy fits and range tests therefore
+traces each function once.
 """
 
 from __future__ import annotations
@@ -42,6 +52,7 @@ import keras
 import numpy as np
 
 from kerasclr.engine import fit_context
+from kerasclr.engine.losses import LossRecorder
 from kerasclr.errors import KerasclrError
 
 VALUES_NAME = "kerasclr_table"
@@ -193,8 +204,22 @@ class Attachment:
         self.momentum_attribute = momentum_attribute
         self.callback = None
         self.in_step = None          # the momentum while an update runs
-        self.train_function = None   # kept while detached, reused on return
-        self.train_function_key = None
+        self.recorder = None         # a LossRecorder, kept with the table
+        self.recording = False       # the recorder is part of this fit()
+        self.train_functions = {}    # variant -> (train function, key), while detached
+        self.plain_function = None   # (the model's own train function, key)
+
+    @property
+    def variant(self):
+        """What a compiled train function of this attachment depends on."""
+        return ("losses",) if self.recording else ()
+
+    @property
+    def variables(self):
+        """The variables the attached optimizer lists after its own."""
+        if self.recording:
+            return self.table.variables + self.recorder.variables
+        return self.table.variables
 
     def learning_rate(self, step):
         row = self.table.lookup(step)
@@ -205,12 +230,15 @@ class Attachment:
         return float(self.table.row(read_step(self.owner))[0])
 
 
-def attach(model, callback, capacity, cycle_momentum):
+def attach(model, callback, capacity, cycle_momentum, record_losses=False):
     """Install a table of ``capacity`` rows on ``model``'s optimizer.
 
-    Reuses the table (and the compiled train function) the optimizer had in
-    an earlier ``fit()`` when they still fit; otherwise the train function is
-    rebuilt. Returns the `Attachment`.
+    With ``record_losses``, a `LossRecorder` also records the loss of every
+    training step inside the train step (``attachment.recorder``).
+
+    Reuses the table, the recorder and the compiled train function the
+    optimizer had in an earlier ``fit()`` when they still fit; otherwise the
+    train function is rebuilt. Returns the `Attachment`.
     """
     owner = unwrap_optimizer(model.optimizer)
     if not isinstance(owner, keras.optimizers.Optimizer):
@@ -231,24 +259,32 @@ def attach(model, callback, capacity, cycle_momentum):
     attachment = parked if reuse else Attachment(owner, StepTable(capacity, columns, owner),
                                                  attribute)
     attachment.callback = callback
+    key = _train_function_key(model)
+    plain = getattr(model, "train_function", None)
+    attachment.plain_function = None if plain is None else (plain, key)
+    if record_losses and (attachment.recorder is None
+                          or attachment.recorder.capacity < capacity):
+        attachment.recorder = LossRecorder(model, owner, capacity)
+        attachment.train_functions.pop(("losses",), None)
+    attachment.recording = bool(record_losses)
     owner.__dict__[ATTACHED] = attachment
     owner.__class__ = _attached_class(type(owner))
-    key = _train_function_key(model)
-    if reuse and attachment.train_function is not None and \
-            attachment.train_function_key == key:
-        model.train_function = attachment.train_function
+    if attachment.recording:
+        attachment.recorder.install(model)
+    parked_function = attachment.train_functions.pop(attachment.variant, None)
+    if parked_function is not None and parked_function[1] == key:
+        model.train_function = parked_function[0]
     elif hasattr(model, "make_train_function"):
         model.make_train_function(force=True)
-    attachment.train_function = None
     return attachment
 
 
 def detach(model):
     """Take the table off ``model``'s optimizer: a plain optimizer again.
 
-    The optimizer's float learning rate becomes the rate of the coming step,
-    and the compiled train function is kept aside for the next ``fit()``
-    with a kerasclr callback.
+    The optimizer's float learning rate becomes the rate of the coming step;
+    the compiled train function is kept aside for the next ``fit()`` with a
+    kerasclr callback, and the model's own train function is put back.
     """
     owner = unwrap_optimizer(model.optimizer)
     attachment = owner.__dict__.pop(ATTACHED, None) if hasattr(owner, "__dict__") else None
@@ -258,11 +294,17 @@ def detach(model):
     owner.__class__ = type(owner).__mro__[1]
     if isinstance(owner._learning_rate, keras.Variable):
         owner._learning_rate.assign(rate)
-    attachment.train_function = getattr(model, "train_function", None)
-    attachment.train_function_key = _train_function_key(model)
+    key = _train_function_key(model)
+    function = getattr(model, "train_function", None)
+    if function is not None:
+        attachment.train_functions[attachment.variant] = (function, key)
+    plain, attachment.plain_function = attachment.plain_function, None
+    model.train_function = plain[0] if plain is not None and plain[1] == key else None
+    if attachment.recording:
+        attachment.recorder.uninstall(model)
     attachment.callback = None
     attachment.in_step = None
-    model.train_function = None
+    attachment.recording = False
     owner.__dict__[PARKED] = attachment
 
 
@@ -378,7 +420,7 @@ def _attached_class(base):
             "`factor` for plateau control) instead.")
 
     def variables(self):
-        return self._variables[:] + self.__dict__[ATTACHED].table.variables
+        return self._variables[:] + self.__dict__[ATTACHED].variables
 
     def save_own_variables(self, store):
         attachment = self.__dict__[ATTACHED]
