@@ -6,7 +6,9 @@ Every variant runs on the same, already traced model:
 
 - plain:      model.fit() of the test's steps (one epoch of 200 batches);
 - range_test: kerasclr.lr_range_test() over the same 200 steps, the sweep
-              run to its end (diverge_threshold=None);
+              run to its end (diverge_threshold=None), as a user calls it
+              (losses read in the background on TensorFlow, after every step
+              for JAX and PyTorch on the CPU);
 - finder:     model.fit() with kerasclr.LRFinder(exact_stop=False) alone
               (no snapshot, restore or result table; before the loss
               recorder, LRFinder has no exact_stop and reads every step);

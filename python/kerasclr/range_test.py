@@ -40,8 +40,10 @@ from kerasclr.suggest import (
 )
 
 STOP_REASONS = ("completed", "diverged", "non_finite_loss")
-CHECK_SECONDS = 0.05      # exact_stop=False: time between two loss reads ...
-CHECK_STEPS = 256         # ... or at most these steps (a quarter of the loss ring)
+CHECK_STEPS = 256         # exact_stop=False: at most these steps between two reads
+                          # (a quarter of the smallest loss ring)
+READ_COST = 2e-4          # the first guess of what a read costs (seconds)
+CHECK_SECONDS = (1e-3, 1.0)  # the bounds of the time between two reads
 
 
 def _check_threshold(diverge_threshold):
@@ -75,18 +77,20 @@ class LRFinder(PolicyCallback):
     - ``exact_stop=True`` (default): after every step, and training stops
       right after the step that ends the test (needs
       ``steps_per_execution=1``);
-    - ``exact_stop=False``: about every 50 ms (and at most every 256
-      steps, and at every epoch end), in the background: no step waits for
-      the host. The end of the test is then seen up to two reads later, so
-      training runs on for up to about 0.1 s (and at least until the
-      current execution of ``steps_per_execution`` steps ends); the history
-      still ends at the step where the test ended, with the same losses, so
-      the test's result is the one of ``exact_stop=True``. The extra steps
-      do change the weights: use this when they are restored afterwards, as
-      `lr_range_test()` does. Reading by time, not by a number of steps,
-      keeps both costs small whatever a step costs: fast steps are read
-      rarely (a read interrupts the device pipeline), slow steps at every
-      step (a read is cheap next to them, and few steps run on).
+    - ``exact_stop=False``: in the background, no step waiting for the
+      host: every ``sqrt(c * t / 2)`` seconds, ``c`` being what a read
+      costs (measured) and ``t`` the time the test has run so far (between
+      1 ms and 1 s; at most every 256 steps; and at every epoch end). The
+      end of the test is then seen up to two reads later, so training runs
+      on for up to ``sqrt(2 * c * t)`` seconds (and at least until the
+      current execution of ``steps_per_execution`` steps ends): the time
+      lost to reads (``c`` per interval) and to steps run in vain are then
+      about equal, each about ``sqrt(c / (2 * t))`` of the test's time,
+      whatever a step costs (0.1 % for reads of 1 ms in a test of 60 s).
+      The history still ends at the step where the test ended, with the
+      same losses, so the test's result is the one of ``exact_stop=True``.
+      The extra steps do change the weights: use this when they are
+      restored afterwards, as `lr_range_test()` does.
 
     This callback does not restore weights; `lr_range_test()` does.
 
@@ -119,7 +123,8 @@ class LRFinder(PolicyCallback):
 
     policy_name = "LRFinder"
     r_function = "lr_range_test"
-    check_seconds = CHECK_SECONDS  # exact_stop=False: time between two reads
+    check_seconds = None  # exact_stop=False: a fixed time between two reads
+                          # (None: the rule of the class doc)
 
     def __init__(self, min_lr=1e-7, max_lr=1.0, steps_per_epoch=100, epochs=1,
                  sweep="exponential", beta=0.98, diverge_threshold=4.0,
@@ -153,7 +158,9 @@ class LRFinder(PolicyCallback):
         self._recorder = None            # the in-step loss recorder of this fit
         self._next_step = 0              # first step whose loss is not yet read
         self._fetched_step = 0           # the last read's step (exact_stop=False)
-        self._fetched_at = 0.0           # and its time (time.monotonic())
+        self._fetched_at = 0.0           # and its time (time.perf_counter())
+        self._started_at = 0.0           # the time of the first batch of this fit
+        self._read_cost = READ_COST      # what a read took, on average
         self._fetch = None               # (Fetch, step) of the last check
 
     # -- the policy ------------------------------------------------------------
@@ -188,6 +195,7 @@ class LRFinder(PolicyCallback):
                 f"`steps_per_execution = 1` (got {spe}). Compile it so, or use "
                 "`restore_weights = TRUE`.")
         super().on_train_begin(logs)
+        self._started_at = time.perf_counter()
         attachment = self._attachment
         self._recorder = attachment.recorder if attachment is not None and \
             attachment.recording else None
@@ -197,23 +205,35 @@ class LRFinder(PolicyCallback):
         self._epoch_first_iteration = len(self._losses)
         self._tracker_seen = (0.0, 0.0)  # Keras resets its metrics every epoch
         self._next_step = self._fetched_step = self._epoch_first_step
-        self._fetched_at = time.monotonic()
+        self._fetched_at = time.perf_counter()
         self._fetch = None
 
     def on_train_batch_begin(self, batch, logs=None):
         super().on_train_batch_begin(batch, logs)
         if self._recorder is not None and not self.exact_stop:
             step = self._epoch_first_step + int(batch)
+            now = time.perf_counter()
             if step > self._fetched_step and (
                     step - self._fetched_step >= CHECK_STEPS
-                    or time.monotonic() - self._fetched_at >= self.check_seconds):
+                    or now - self._fetched_at >= self._read_interval(now)):
                 # Take the rows fetched at the last check (ready by now) and
                 # start fetching the rows since.
                 pending = self._fetch
                 self._fetch = (self._recorder.fetch(self._model), step)
-                self._fetched_step, self._fetched_at = step, time.monotonic()
                 if pending is not None:
                     self._take_rows(pending[0].result(), pending[1])
+                self._fetched_step, self._fetched_at = step, time.perf_counter()
+                cost = self._fetched_at - now
+                self._read_cost = 0.8 * self._read_cost + 0.2 * cost
+
+    def _read_interval(self, now):
+        """The time between two reads (exact_stop=False): ``sqrt(c * t / 2)``
+        for reads that cost ``c`` after ``t`` seconds of the test, within
+        `CHECK_SECONDS`."""
+        if self.check_seconds is not None:
+            return self.check_seconds
+        interval = math.sqrt(self._read_cost * (now - self._started_at) / 2)
+        return min(max(interval, CHECK_SECONDS[0]), CHECK_SECONDS[1])
 
     def on_train_batch_end(self, batch, logs=None):
         super().on_train_batch_end(batch, logs)
@@ -564,6 +584,28 @@ def _fit_plan(x, y, batch_size, steps, shuffle):
     return plan
 
 
+def _reads_are_cheap(model):
+    """Whether reading the losses after every step costs less than reading
+    them in the background: JAX and PyTorch on the CPU (measured:
+    `notes-for-lead/bench_range_test.py`). There the host and the device
+    are the same cores, so a read stalls nothing, and Keras then calls the
+    batch-end hooks in order instead of on its thread pool, which costs
+    more than the reads. Not on a GPU or TPU (a read would stall the queue of
+    steps), nor on TensorFlow (it calls the hooks in order anyway and a read
+    costs a variable read), nor with ``steps_per_execution > 1``."""
+    backend = keras.backend.backend()
+    if backend not in ("jax", "torch") or \
+            int(getattr(model, "steps_per_execution", 1) or 1) != 1:
+        return False
+    variables = model.trainable_variables or model.variables
+    if not variables:
+        return False
+    value = variables[0].value
+    if backend == "jax":
+        return all(device.platform == "cpu" for device in value.devices())
+    return value.device.type == "cpu"
+
+
 def _first_inputs(x, arrays):
     """``(x, inputs)``: the inputs of the first sample (arrays) or batch
     (datasets), and ``x`` again (a generator gets its first batch back)."""
@@ -679,8 +721,8 @@ def lr_range_test(model, x, y=None, min_lr=1e-7, max_lr=1.0, steps=200,
         model(inputs)
     snapshot = _ModelSnapshot(model) if restore_weights else None
     finder = LRFinder(min_lr, max_lr, steps_per_epoch=steps, epochs=1, sweep=sweep,
-                      beta=beta, diverge_threshold=diverge_threshold,
-                      verbose=verbose, exact_stop=not restore_weights)
+                      beta=beta, diverge_threshold=diverge_threshold, verbose=verbose,
+                      exact_stop=not restore_weights or _reads_are_cheap(model))
     try:
         model.fit(**plan, verbose=verbose, callbacks=[finder], **fit_kwargs)
     finally:

@@ -199,6 +199,16 @@ def test_reading_the_losses_in_the_background_gives_the_same_test(seconds):
         assert steps[1] == math.ceil(len(exact.history) / per_epoch) * per_epoch
 
 
+def test_background_reads_balance_read_cost_and_steps_run_in_vain():
+    finder = kerasclr.LRFinder(1e-4, 1.0, steps_per_epoch=10, exact_stop=False)
+    finder._started_at, finder._read_cost = 100.0, 2e-3
+    assert finder._read_interval(100.0 + 50.0) == pytest.approx(math.sqrt(2e-3 * 50 / 2))
+    assert finder._read_interval(100.0) == 1e-3                # at least 1 ms
+    assert finder._read_interval(100.0 + 1e6) == 1.0           # at most 1 s
+    finder.check_seconds = 0.25
+    assert finder._read_interval(150.0) == 0.25
+
+
 @pytest.mark.skipif(BACKEND == "torch", reason="PyTorch runs the train step eagerly")
 def test_no_call_retraces_the_train_function():
     x, y = regression_data(64)
