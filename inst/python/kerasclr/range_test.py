@@ -85,8 +85,8 @@ class LRFinder(PolicyCallback):
       on for up to ``sqrt(2 * c * t)`` seconds (and at least until the
       current execution of ``steps_per_execution`` steps ends): the time
       lost to reads (``c`` per interval) and to steps run in vain are then
-      about equal, each about ``sqrt(c / (2 * t))`` of the test's time,
-      whatever a step costs (0.1 % for reads of 1 ms in a test of 60 s).
+      about equal, each about ``sqrt(2 * c / t)`` of the test's time,
+      whatever a step costs (0.6 % for reads of 1 ms in a test of 60 s).
       The history still ends at the step where the test ended, with the
       same losses, so the test's result is the one of ``exact_stop=True``.
       The extra steps do change the weights: use this when they are
