@@ -25,15 +25,22 @@
 #'
 #' @param model A compiled Keras model (a Python object: from the 'keras3'
 #'   package or `reticulate::import("keras")`), compiled with a numeric
-#'   learning rate and `steps_per_execution = 1`.
-#' @param x,y Training data: matrices or arrays (a plain vector is used as a
-#'   one-column matrix, a data frame as a matrix), or lists of them.
+#'   learning rate (`steps_per_execution = 1` when `restore_weights = FALSE`).
+#' @param x,y Training data, as for keras3's `fit()`: matrices or arrays (a
+#'   plain vector is used as a one-column matrix, a data frame as a matrix),
+#'   or lists of them, with the targets in `y`; or a TensorFlow dataset
+#'   (tfdatasets, `tf$data`) or another Keras data source yielding
+#'   `(inputs, targets)` batches, with `y = NULL` and `batch_size = NULL`. A
+#'   dataset with fewer than `steps` batches must repeat
+#'   (`tfdatasets::dataset_repeat()`).
 #' @param min_lr Learning rate of the first step (> 0).
 #' @param max_lr Learning rate of the last step (> `min_lr`).
 #' @param steps Number of training steps (>= 2); the data is repeated if one
 #'   pass has fewer batches.
 #' @param sweep `"exponential"` or `"linear"`.
-#' @param batch_size Samples per batch (>= 1).
+#' @param batch_size Samples per batch (>= 1) for matrices and arrays;
+#'   `NULL` (the default) means 32 for them, and is what a dataset needs (its
+#'   batches are used as they are).
 #' @param beta Smoothing factor, in \[0, 1).
 #' @param diverge_threshold Divergence multiple (> 1); `Inf` never stops early.
 #' @param restore_weights Restore the weights and optimizer state afterwards.
@@ -72,7 +79,7 @@
 #'                  c(result$suggestion, list(step_size = 40, verbose = 0)))
 #' }
 lr_range_test <- function(model, x, y = NULL, min_lr = 1e-7, max_lr = 1, steps = 200,
-                          sweep = c("exponential", "linear"), batch_size = 32,
+                          sweep = c("exponential", "linear"), batch_size = NULL,
                           beta = 0.98, diverge_threshold = 4, restore_weights = TRUE,
                           method = c("fall", "steepest", "minimum", "valley"),
                           base_ratio = 4, shuffle = TRUE, verbose = 0) {

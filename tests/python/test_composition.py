@@ -351,7 +351,8 @@ def test_history_csv_reads_back_exactly(tmp_path):
     kerasclr.write_history_csv(clr, tmp_path / "epochs.csv", table="history_epoch")
     lines = (tmp_path / "epochs.csv").read_text().splitlines()
     assert lines[4].startswith("NaN,4,") and lines[4].endswith(",TRUE")
-    assert (tmp_path / "history.csv").read_text().splitlines()[1] == "0,1,0.0,0.0,0.0050000000000000001"
+    first_row = (tmp_path / "history.csv").read_text().splitlines()[1]
+    assert first_row == "0,1,0.0,0.0,0.0050000000000000001"
 
 
 def test_history_rows_from_a_row_on():

@@ -127,6 +127,32 @@ test_that("lr_range_test() returns Python's numbers and restores the model", {
   expect_output(print(result), "suggestion \\(fall\\): base_lr = ")
 })
 
+test_that("lr_range_test() takes a TensorFlow dataset, as fit() does", {
+  skip_if_no_kerasclr()
+  skip_if_not(reticulate::py_module_available("tensorflow"), "TensorFlow is not installed")
+  keras <- reticulate::import("keras")
+  tf <- reticulate::import("tensorflow")
+  data <- regression_data(256)
+  batches <- tf$data$Dataset$from_tensor_slices(
+    reticulate::tuple(data$x, data$y))$batch(16L)$`repeat`()
+  model <- tiny_model(keras)
+  weights_before <- model$get_weights()
+  from_dataset <- lr_range_test(model, batches, min_lr = 1e-4, max_lr = 10, steps = 60,
+                                beta = 0.9)
+  expect_identical(model$get_weights(), weights_before)
+  # the same batches as arrays in the same order: the same test
+  from_arrays <- lr_range_test(tiny_model(keras), data$x, data$y, min_lr = 1e-4,
+                               max_lr = 10, steps = 60, batch_size = 16, beta = 0.9,
+                               shuffle = FALSE)
+  expect_equal(from_dataset$history, from_arrays$history, tolerance = 1e-6)
+  # datasets carry their targets and batches: R-worded errors otherwise
+  expect_error(lr_range_test(model, batches, data$y, steps = 10),
+               "`y` must be NULL when `x` is a dataset", fixed = TRUE)
+  expect_error(lr_range_test(model, batches, batch_size = 8, steps = 10),
+               "`batch_size` must be NULL when `x` is a dataset (its batches are used), not 8.",
+               fixed = TRUE)
+})
+
 test_that("lr_range_test() warns and returns NULL when the loss never falls", {
   skip_if_no_kerasclr()
   keras <- reticulate::import("keras")
