@@ -185,12 +185,14 @@ def _value(variable):
 
 
 def _step_after(iterations, grads):
-    """The step counter, read after ``grads`` exist (TensorFlow graphs)."""
+    """The step counter, read once the step's data has arrived (TensorFlow
+    graphs): after one gradient, the last variable's, which backpropagation
+    computes first, so the updates wait for nothing they did not wait for."""
     if keras.backend.backend() != "tensorflow":
         return iterations
     import tensorflow as tf
 
-    ready = [g for g in grads if tf.is_tensor(g)]
+    ready = [g for g in grads if tf.is_tensor(g)][-1:]
     with tf.control_dependencies(ready):
         return tf.identity(iterations.value)
 
