@@ -3,15 +3,17 @@
 `TensorBoardRates` writes the learning rate (and momentum) that the
 optimizer applied at every training step to TensorBoard, at the steps'
 own numbers (the ``iteration`` column), also with ``steps_per_execution >
-1``. It writes at each epoch end, from the policy's history, in one compiled
-loop: no host work per batch. `write_history_csv` writes a history table
-with 17 significant digits, so reading it back (R or pandas) gives the same
-numbers and column types.
+1``. It writes at each epoch end, from the policy's history, one record
+per row into an event file: no host work per batch, no graph.
+`write_history_csv` writes a history table with 17 significant digits, so
+reading it back (R or pandas) gives the same numbers and column types.
 """
 
 from __future__ import annotations
 
 import os
+import socket
+import time
 
 import keras
 import numpy as np
@@ -21,6 +23,7 @@ from kerasclr.engine import PolicyCallback, processes
 from kerasclr.errors import ArgumentError, KerasclrError
 
 TABLES = ("history", "history_epoch")
+_FILES = [0]  # event files opened by this process (a part of their names)
 
 
 def _check_policy(policy, argument="policy"):
@@ -60,37 +63,49 @@ class TensorBoardRates(keras.callbacks.Callback):
         self.prefix = check_string("prefix", prefix)
         self.rows_written = 0
         self._writer = None
-        self._write = None
+        self._event = None
 
     def _start(self):
         try:
             import tensorflow as tf
+            from tensorflow.core.framework import summary_pb2
+            from tensorflow.core.util import event_pb2
         except ImportError:  # pragma: no cover - TensorFlow is installed in tests
             raise KerasclrError(
                 "TensorBoardRates needs TensorFlow to write TensorBoard event files: "
                 "pip install tensorflow-cpu.",
                 "new_callback_tensorboard_rates() needs TensorFlow to write TensorBoard "
                 "event files: reticulate::py_install(\"tensorflow-cpu\").") from None
-        from tensorflow.core.framework import summary_pb2
+        folder = os.path.join(self.log_dir, "train")
+        os.makedirs(folder, exist_ok=True)
+        # An event file as TensorFlow's summary writer names and starts it,
+        # written record by record: TensorBoard's scalar summaries (a float32
+        # scalar tensor, the "scalars" plugin) built here, so writing an
+        # epoch's rows costs no graph, no trace and no op per row.
+        _FILES[0] += 1
+        name = "events.out.tfevents.%d.%s.%d.%d.v2" % (
+            time.time(), socket.gethostname(), os.getpid(), _FILES[0])
+        self._writer = tf.io.TFRecordWriter(os.path.join(folder, name))
+        self._writer.write(event_pb2.Event(wall_time=time.time(),
+                                           file_version="brain.Event:2").SerializeToString())
+        event = event_pb2.Event()
+        value = event.summary.value.add()
+        value.metadata.plugin_data.plugin_name = "scalars"
+        value.metadata.data_class = summary_pb2.DATA_CLASS_SCALAR
+        value.tensor.dtype = 1  # DT_FLOAT
+        value.tensor.tensor_shape.SetInParent()  # a scalar
+        value.tensor.float_val.append(0.0)
+        self._event = event
 
-        self._writer = tf.summary.create_file_writer(os.path.join(self.log_dir, "train"))
-        # TensorBoard's scalar summaries, written with TensorFlow's own op (the
-        # tensorboard package is only needed to look at them).
-        metadata = summary_pb2.SummaryMetadata()
-        metadata.plugin_data.plugin_name = "scalars"
-        metadata.data_class = summary_pb2.DATA_CLASS_SCALAR
-        metadata = metadata.SerializeToString()
-
-        @tf.function(input_signature=[tf.TensorSpec([None], tf.float32),
-                                      tf.TensorSpec([None], tf.int64),
-                                      tf.TensorSpec([], tf.string)])
-        def write(values, steps, name):
-            with self._writer.as_default():
-                for i in tf.range(tf.shape(values)[0]):
-                    tf.summary.write(name, values[i], step=steps[i], metadata=metadata)
-            return tf.constant(True)
-
-        self._write = write
+    def _write(self, values, steps, tag):
+        event, writer = self._event, self._writer
+        value = event.summary.value[0]
+        value.tag = tag
+        event.wall_time = time.time()
+        for step, number in zip(steps.tolist(), values.tolist()):
+            event.step = step
+            value.tensor.float_val[0] = number
+            writer.write(event.SerializeToString())
 
     def on_train_begin(self, logs=None):
         if self._writer is None and processes.is_chief(self.model):
@@ -101,6 +116,9 @@ class TensorBoardRates(keras.callbacks.Callback):
 
     def on_train_end(self, logs=None):
         self.flush()
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
 
     def flush(self):
         """Write the rows the policy recorded since the last write (on the

@@ -4,9 +4,9 @@
 optimizer applied at every training step to TensorBoard, at the steps'
 own numbers (the ``iteration`` column), also with ``steps_per_execution >
 1``. It writes at each epoch end, from the policy's history, one record
-per row into an event file: no host work per batch, no graph. `write_history_csv` writes a history table
-with 17 significant digits, so reading it back (R or pandas) gives the same
-numbers and column types.
+per row into an event file: no host work per batch, no graph.
+`write_history_csv` writes a history table with 17 significant digits, so
+reading it back (R or pandas) gives the same numbers and column types.
 """
 
 from __future__ import annotations
