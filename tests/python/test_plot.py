@@ -81,6 +81,34 @@ def test_plot_data_matches_history(plateau_clr):
     assert len(kerasclr.clr_plot_data(plateau_clr)) == 4
 
 
+@pytest.mark.parametrize("momentum", [False, True])
+def test_long_histories_are_thinned_keeping_extremes_and_bound_changes(momentum):
+    """Above 4 x max_points rows, a plot draws per bucket the first, lowest,
+    highest and last row, and both sides of every bound change: each drawn
+    row is the history's row, and no peak, trough or step is lost."""
+    clr = kerasclr.CyclicLR(base_lr=0.01, max_lr=0.05, step_size=37, patience=0,
+                            factor=0.5, cooldown=1, verbose=0, cycle_momentum=momentum)
+    kerasclr.replay_epochs(clr, 1001, epochs=9,
+                           val_loss=[3.0, 3.1, 3.2, 2.0, 2.5, 2.6, 1.0, 1.1, 1.2])
+    whole = kerasclr.lr_plot_data(clr, "iteration", max_points=None)
+    data = kerasclr.lr_plot_data(clr, "iteration", max_points=50)
+    full = clr.history.set_index("iteration")
+    assert len(whole) == 9009 and 100 < len(data) <= 50 * 6 + 20
+    assert list(data.columns) == list(whole.columns)
+    rows = whole.set_index("x").loc[data["x"]].reset_index()
+    pd.testing.assert_frame_equal(data, rows)  # every drawn row is the history's
+    width = -(-len(whole) // 50)
+    for start in range(0, len(whole), width):
+        bucket = whole.iloc[start:start + width]
+        names = ["lr", "momentum"] if momentum else ["lr"]
+        for name in names:
+            shown = data[(data.x >= start) & (data.x < start + width)][name]
+            assert shown.min() == bucket[name].min() and shown.max() == bucket[name].max()
+        assert {start, bucket.x.iloc[-1]} <= set(data.x)
+    steps = np.flatnonzero(np.diff(full["max_lr"].to_numpy()) != 0) + 1
+    assert len(steps) >= 2 and set(steps) | set(steps - 1) <= set(data.x)
+
+
 @pytest.mark.parametrize("args, error, message", [
     ({"granularity": "batch"}, ValueError,
      r"`granularity` must be one of 'epoch', 'iteration', got 'batch'\."),

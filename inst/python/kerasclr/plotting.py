@@ -10,6 +10,7 @@ exact.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from kerasclr.arguments import check_bool, check_choice, check_count
 from kerasclr.engine import PolicyCallback
@@ -44,39 +45,56 @@ def lr_plot_data(callback, granularity="epoch", max_points=MAX_POINTS,
         raise ArgumentError(argument, "a kerasclr policy callback (CyclicLR, OneCycle, "
                             "SGDR, StepDecay, CosineDecay, ...)", callback,
                             got=type(callback).__name__)
-    table = callback.history if granularity == "iteration" else callback.history_epoch
-    if len(table) == 0:
+    if granularity == "iteration":
+        # Read off the history's own storage: only the rows drawn are built.
+        store = callback.history_store()
+        rows = len(store)
+        names = store.value_columns
+        values = {name: store.values(name) for name in names}
+        changes = store.bound_changes() if rows else None
+        pick = store.rows_at
+    else:
+        table = callback.history_epoch
+        rows = len(table)
+        names = [name for name in ("lr", "momentum") if name in table.columns]
+        columns = {name: table[name].to_numpy()
+                   for name in ("epoch", "lr", "base_lr", "max_lr", *names[1:])}
+        values = {name: columns[name] for name in names}
+        changes = np.flatnonzero((np.diff(columns["base_lr"]) != 0)
+                                 | (np.diff(columns["max_lr"]) != 0)) + 1
+        pick = lambda selected: {name: column[selected]  # noqa: E731
+                                 for name, column in columns.items()}
+    if rows == 0:
         raise KerasclrError(
             f"This {callback.policy_name} has no history yet: train a model with it "
             "first (pass it to `fit(callbacks=[...])`).",
             f"This {callback.policy_name} has no history yet: train a model with it "
             "first (pass it to fit(callbacks = list(...))).")
-    columns = [granularity, "lr", "base_lr", "max_lr"]
-    columns += ["momentum"] if "momentum" in table.columns else []
-    frame = table[columns].rename(columns={granularity: "x"})
-    if max_points is not None and len(frame) > 4 * max_points:
-        frame = frame.iloc[_thinned(frame, max_points)]
-    return frame.reset_index(drop=True)
+    thin = max_points is not None and rows > 4 * max_points
+    picked = pick(_thinned(values, changes, rows, max_points) if thin else np.arange(rows))
+    frame = pd.DataFrame({"x": picked[granularity], "lr": picked["lr"],
+                          "base_lr": picked["base_lr"], "max_lr": picked["max_lr"]})
+    if "momentum" in names:
+        frame["momentum"] = picked["momentum"]
+    return frame
 
 
-def _thinned(frame, buckets):
-    """Row indices to draw: per bucket first/min/max/last of each value column,
-    and both sides of every change of a bound."""
-    rows = len(frame)
-    edges = np.linspace(0, rows, buckets + 1).astype(np.int64)
-    keep = [edges[:-1], edges[1:] - 1]
-    for name in ("lr", "momentum"):
-        if name in frame:
-            values = frame[name].to_numpy()
-            for reduce in (np.minimum, np.maximum):
-                extreme = reduce.reduceat(values, edges[:-1])
-                bucket = np.repeat(np.arange(buckets), np.diff(edges))
-                hits = np.flatnonzero(values == extreme[bucket])
-                first = np.unique(bucket[hits], return_index=True)[1]
-                keep.append(hits[first])
-    for name in ("base_lr", "max_lr"):
-        changes = np.flatnonzero(np.diff(frame[name].to_numpy()) != 0)
-        keep += [changes, changes + 1]
+def _thinned(values, changes, rows, buckets):
+    """Row indices to draw: per bucket (``buckets`` or fewer runs of equal
+    length) the first, lowest, highest and last row of each column of
+    ``values``, and both sides of each row in ``changes`` (where a bound
+    changes). Works on views: no temporary as long as the history."""
+    width = -(-rows // buckets)  # rows per bucket
+    starts = np.arange(0, rows, width)
+    keep = [starts, np.minimum(starts + width, rows) - 1, changes - 1, changes]
+    whole = rows // width  # buckets of full width; the last may be shorter
+    for column in values.values():
+        blocks = column[:whole * width].reshape(whole, width)
+        tail = column[whole * width:]
+        for extreme in (np.argmin, np.argmax):  # the first lowest / highest row
+            keep.append(extreme(blocks, axis=1) + starts[:whole])
+            if tail.size:
+                keep.append([whole * width + extreme(tail)])
     return np.unique(np.concatenate(keep))
 
 

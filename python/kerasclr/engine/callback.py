@@ -251,6 +251,12 @@ class PolicyCallback(keras.callbacks.Callback):
         self._commit_all(read_step=True)
         return self._iteration_history.to_pandas()
 
+    def history_store(self):
+        """The per-iteration history's storage (`IterationHistory`), up to
+        date: for readers that need a few rows of a long history (plots)."""
+        self._commit_all(read_step=True)
+        return self._iteration_history
+
     def history_rows(self, start=0):
         """Per-iteration rows from row ``start`` on, as a dict of numpy arrays
         (what `history` holds, without building the whole table)."""

@@ -168,6 +168,25 @@ class IterationHistory:
     def to_pandas(self) -> pd.DataFrame:
         return pd.DataFrame(self.columns(), copy=False)
 
+    def rows_at(self, rows) -> dict:
+        """Rows ``rows`` (row numbers, ascending) of the table as a dict of
+        numpy arrays, without building the rest of the table."""
+        rows = np.asarray(rows, dtype=np.int64)
+        runs = self.runs()
+        run = np.searchsorted(np.cumsum(runs["length"]), rows, side="right")
+        table = {"iteration": rows, "epoch": runs["epoch"][run]}
+        for name in self.value_columns:
+            table[name] = self.values(name)[rows].astype(np.float64)
+        table.update(base_lr=runs["base_lr"][run], max_lr=runs["max_lr"][run])
+        return table
+
+    def bound_changes(self):
+        """The rows whose ``base_lr`` or ``max_lr`` differs from the row before."""
+        runs = self.runs()
+        starts = np.cumsum(runs["length"]) - runs["length"]
+        differs = (np.diff(runs["base_lr"]) != 0) | (np.diff(runs["max_lr"]) != 0)
+        return starts[1:][differs]
+
     def load(self, runs, values):
         """Replace the rows with ``runs`` (arrays by field) and ``values``."""
         self.clear()
