@@ -21,9 +21,10 @@ name and config, which
 
 - reads the learning rate from the table (``_get_current_learning_rate``),
 - reads the momentum from the table's second column while an update runs,
-- lists the table's variables after its own (``variables``), so that every
-  backend's compiled train step carries them as state (host writes between
-  steps are seen without recompiling); so are the variables of a
+- lists the table's variable in place of its float rate's (``variables``),
+  so that every backend's compiled train step carries it as state (host
+  writes between steps are seen without recompiling) and carries no more
+  state than the plain optimizer's; so are the variables of a
   `kerasclr.engine.losses.LossRecorder` when one records the loss of every
   step (the range test),
 - saves and loads exactly the variables and config of the plain optimizer,
@@ -422,7 +423,12 @@ def _attached_class(base):
             "`factor` for plateau control) instead.")
 
     def variables(self):
-        return self._variables[:] + self.__dict__[ATTACHED].variables
+        # The table takes the place of the float rate's variable, which no
+        # step reads while attached: a train step carries as many state
+        # arrays as the plain optimizer's (JAX passes and returns each one
+        # every step). Saving and loading use the plain list (_variables).
+        own = [v for v in self._variables if v is not self._learning_rate]
+        return own + self.__dict__[ATTACHED].variables
 
     def save_own_variables(self, store):
         attachment = self.__dict__[ATTACHED]
