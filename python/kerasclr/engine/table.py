@@ -219,7 +219,7 @@ class Attachment:
 
     @property
     def variables(self):
-        """The variables the attached optimizer lists after its own."""
+        """The variables the attached optimizer lists in place of its rate's."""
         if self.recording:
             return self.table.variables + self.recorder.variables
         return self.table.variables
