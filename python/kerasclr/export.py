@@ -23,6 +23,7 @@ from kerasclr.engine import PolicyCallback, processes
 from kerasclr.errors import ArgumentError, KerasclrError
 
 TABLES = ("history", "history_epoch")
+FLUSH_SECONDS = 5.0  # the event file reaches the disk at least this often, and at train end
 _FILES = [0]  # event files opened by this process (a part of their names)
 
 
@@ -39,6 +40,8 @@ class TensorBoardRates(keras.callbacks.Callback):
     Pass it to ``fit()`` next to the policy. Scalars ``lr`` (and
     ``momentum`` when the policy cycles it) go to ``log_dir/train`` at step
     = training iteration; open them with ``tensorboard --logdir log_dir``.
+    Rows are written at each epoch end; the file reaches the disk at least
+    every 5 seconds and when training ends.
     Needs TensorFlow (TensorBoard's event files), with any Keras backend.
 
     Args:
@@ -64,6 +67,7 @@ class TensorBoardRates(keras.callbacks.Callback):
         self.rows_written = 0
         self._writer = None
         self._event = None
+        self._flushed = time.monotonic()
 
     def _start(self):
         try:
@@ -112,32 +116,38 @@ class TensorBoardRates(keras.callbacks.Callback):
             self._start()
 
     def on_epoch_end(self, epoch, logs=None):
-        self.flush()
+        self._write_new_rows(to_disk=False)
 
     def on_train_end(self, logs=None):
-        self.flush()
+        self._write_new_rows(to_disk=True)
         if self._writer is not None:
             self._writer.close()
             self._writer = None
 
     def flush(self):
-        """Write the rows the policy recorded since the last write (on the
-        chief process only in a multi-process run, see `write_history_csv`)."""
+        """Write the rows the policy recorded since the last write, and put
+        the event file on disk (on the chief process only in a multi-process
+        run, see `write_history_csv`)."""
+        self._write_new_rows(to_disk=True)
+
+    def _write_new_rows(self, to_disk):
         rows = self.policy.history_rows(self.rows_written)
         count = rows["lr"].size
-        if count == 0:
-            return
-        if not processes.is_chief(self.model):
+        if count and not processes.is_chief(self.model):
             self.rows_written += count
             return
-        if self._writer is None:
-            self._start()
-        steps = rows["iteration"].astype(np.int64)
-        for name in ("lr", "momentum"):
-            if name in rows:  # float32: the values as applied
-                self._write(rows[name].astype(np.float32), steps, self.prefix + name)
-        self._writer.flush()
-        self.rows_written += count
+        if count:
+            if self._writer is None:
+                self._start()
+            steps = rows["iteration"].astype(np.int64)
+            for name in ("lr", "momentum"):
+                if name in rows:  # float32: the values as applied
+                    self._write(rows[name].astype(np.float32), steps, self.prefix + name)
+            self.rows_written += count
+        now = time.monotonic()
+        if self._writer is not None and (to_disk or now - self._flushed >= FLUSH_SECONDS):
+            self._writer.flush()
+            self._flushed = now
 
 
 def _float_text(value):
