@@ -4,9 +4,9 @@
 #' applied at every training step (and the momentum, when the policy cycles
 #' it) to TensorBoard event files, at the steps' own numbers (the
 #' `iteration` column of `$history`), also with `steps_per_execution > 1`.
-#' It writes at each epoch end from the policy's history, one record per
-#' step, so it adds no work per batch; the event file reaches the disk at
-#' least every 5 seconds and when training ends. Pass it to `fit()` after the policy
+#' It writes from the policy's history, one record per step, at an epoch
+#' end once 5 seconds have passed since its last write and when training
+#' ends, so it adds no work per batch. Pass it to `fit()` after the policy
 #' callback; look at the curves with `tensorboard --logdir <log_dir>`
 #' (scalars `<prefix>lr` and `<prefix>momentum` under `<log_dir>/train`).
 #' Writing event files needs TensorFlow in the Python that R uses (with any

@@ -3,8 +3,9 @@
 `TensorBoardRates` writes the learning rate (and momentum) that the
 optimizer applied at every training step to TensorBoard, at the steps'
 own numbers (the ``iteration`` column), also with ``steps_per_execution >
-1``. It writes at each epoch end, from the policy's history, one record
-per row into an event file: no host work per batch, no graph.
+1``. It writes at epoch ends (at most every 5 s) and at train end, from
+the policy's history, one record per row into an event file: no host work
+per batch, no graph.
 `write_history_csv` writes a history table with 17 significant digits, so
 reading it back (R or pandas) gives the same numbers and column types.
 """
@@ -23,7 +24,7 @@ from kerasclr.engine import PolicyCallback, processes
 from kerasclr.errors import ArgumentError, KerasclrError
 
 TABLES = ("history", "history_epoch")
-FLUSH_SECONDS = 5.0  # the event file reaches the disk at least this often, and at train end
+FLUSH_SECONDS = 5.0  # TensorBoardRates writes at an epoch end once this long has passed
 _FILES = [0]  # event files opened by this process (a part of their names)
 
 
@@ -40,8 +41,8 @@ class TensorBoardRates(keras.callbacks.Callback):
     Pass it to ``fit()`` next to the policy. Scalars ``lr`` (and
     ``momentum`` when the policy cycles it) go to ``log_dir/train`` at step
     = training iteration; open them with ``tensorboard --logdir log_dir``.
-    Rows are written at each epoch end; the file reaches the disk at least
-    every 5 seconds and when training ends.
+    Rows are written at an epoch end when 5 seconds have passed since the
+    last write, and when training ends (`flush` writes at once).
     Needs TensorFlow (TensorBoard's event files), with any Keras backend.
 
     Args:
@@ -131,6 +132,11 @@ class TensorBoardRates(keras.callbacks.Callback):
         self._write_new_rows(to_disk=True)
 
     def _write_new_rows(self, to_disk):
+        # Rows reach TensorBoard only when the file is on disk: write them
+        # then, every FLUSH_SECONDS at the most frequent, or when asked.
+        now = time.monotonic()
+        if not to_disk and now - self._flushed < FLUSH_SECONDS:
+            return
         rows = self.policy.history_rows(self.rows_written)
         count = rows["lr"].size
         if count and not processes.is_chief(self.model):
@@ -144,10 +150,9 @@ class TensorBoardRates(keras.callbacks.Callback):
                 if name in rows:  # float32: the values as applied
                     self._write(rows[name].astype(np.float32), steps, self.prefix + name)
             self.rows_written += count
-        now = time.monotonic()
-        if self._writer is not None and (to_disk or now - self._flushed >= FLUSH_SECONDS):
+        if self._writer is not None:
             self._writer.flush()
-            self._flushed = now
+        self._flushed = now
 
 
 def _float_text(value):

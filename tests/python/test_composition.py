@@ -331,6 +331,29 @@ def test_tensorboard_gets_every_applied_rate_at_its_step(tmp_path, spe):
                                   clr.history["momentum"])
 
 
+@pytest.mark.parametrize("every", [0.0, 3600.0])
+def test_tensorboard_writes_at_epoch_ends_at_most_every_flush_interval(tmp_path, monkeypatch,
+                                                                       every):
+    """With an interval of 0 each epoch's rows are on disk when the epoch
+    ends; with an hour none are until training ends, then all of them."""
+    from kerasclr import export
+
+    monkeypatch.setattr(export, "FLUSH_SECONDS", every)
+    model, x, y = applied_rates_model(6)
+    clr = kerasclr.CyclicLR(step_size=4, verbose=0)
+    seen = []
+
+    class Look(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append(len(read_scalars(tmp_path / "train").get("kerasclr/lr", {})))
+
+    fit_epochs(model, x, y, clr, 3,
+               callbacks_after=[kerasclr.TensorBoardRates(clr, tmp_path), Look()])
+    assert seen == ([6, 12, 18] if every == 0 else [0, 0, 0])
+    lr = read_scalars(tmp_path / "train")["kerasclr/lr"]
+    np.testing.assert_array_equal([lr[i] for i in range(18)], clr.history["lr"])
+
+
 def test_history_csv_reads_back_exactly(tmp_path):
     import pandas as pd
 
