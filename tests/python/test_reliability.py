@@ -112,6 +112,32 @@ def test_state_contents_are_checked(change, message):
     assert len(fresh.history) == 0 and fresh.epochs_done == 0
 
 
+@pytest.mark.parametrize("make, bad, minimum", [
+    (lambda steps_per_epoch=None: kerasclr.OneCycle(0.1, epochs=3,
+                                                    steps_per_epoch=steps_per_epoch),
+     1, 2),
+    (lambda steps_per_epoch=None: kerasclr.WSD(0.1, warmup_fraction=0.25,
+                                               decay_fraction=0.25), 0, 1),
+], ids=["OneCycle", "WSD"])
+def test_a_length_learned_from_fit_is_saved_and_checked(make, bad, minimum):
+    """OneCycle(epochs=...) and WSD() learn total_steps at train begin; the
+    state keeps it, so a resumed callback (that has not seen fit()) goes on
+    with the same schedule; a wrong saved length names the field."""
+    policy = make()
+    kerasclr.replay_epochs(policy, 8, epochs=2)
+    state = json.loads(json.dumps(policy.get_state()))
+    assert state["policy_state"]["total_steps"] == (24 if minimum == 2 else 16)
+    resumed = make()
+    resumed.set_state(state)
+    np.testing.assert_array_equal(resumed.preview(range(16)), policy.preview(range(16)))
+    state["policy_state"]["total_steps"] = bad
+    fresh = make()
+    with pytest.raises(ValueError, match=rf"`policy_state.total_steps` must be a whole number "
+                                         rf">= {minimum}, got {bad}"):
+        fresh.set_state(state)
+    assert len(fresh.history) == 0
+
+
 def test_state_files_name_the_file(tmp_path):
     clr = kerasclr.CyclicLR(step_size=4, verbose=0)
     kerasclr.replay_epochs(clr, 8, epochs=2)

@@ -740,15 +740,29 @@ class PolicyCallback(keras.callbacks.Callback):
     def get_config(self):  # pragma: no cover - abstract
         raise NotImplementedError
 
+    # A policy whose length may come from fit() (OneCycle, WSD) sets
+    # TOTAL_STEPS_MINIMUM and defines `_learned_total_steps()` (None until
+    # known) and `_set_total_steps(total)`: the length is then part of its
+    # state, so a resumed run keeps the schedule it started.
+    TOTAL_STEPS_MINIMUM = None
+
     def _policy_state(self):
-        """The policy's own state beyond settings and plateau (none by default)."""
-        return {}
+        """The policy's own state beyond settings and plateau."""
+        if self.TOTAL_STEPS_MINIMUM is None:
+            return {}
+        return {"total_steps": self._learned_total_steps()}
 
     def _set_policy_state(self, state):
-        pass
+        if self.TOTAL_STEPS_MINIMUM is not None and state.get("total_steps") is not None:
+            self._set_total_steps(state["total_steps"])
 
     def _check_policy_state(self, state, problem):
-        pass
+        minimum, total = self.TOTAL_STEPS_MINIMUM, state.get("total_steps")
+        if minimum is None or total is None:
+            return
+        if not isinstance(total, int) or isinstance(total, bool) or total < minimum:
+            problem("policy_state.total_steps",
+                    f"must be a whole number >= {minimum}, got {total!r}")
 
     def get_state(self):
         """The callback's state as a JSON-able dict (see `set_state`)."""

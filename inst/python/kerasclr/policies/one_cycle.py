@@ -91,6 +91,7 @@ class OneCycle(PolicyCallback):
 
     policy_name = "OneCycle"
     r_function = "new_callback_one_cycle"
+    TOTAL_STEPS_MINIMUM = 2  # total_steps may come from fit(): kept in the state
 
     def __init__(self, max_lr, total_steps=None, epochs=None,
                  steps_per_epoch=None, pct_start=0.3, anneal_strategy="cos",
@@ -235,18 +236,8 @@ class OneCycle(PolicyCallback):
             "verbose": self.verbose, **self.plateau_config(),
         }
 
-    def _policy_state(self):
-        return {"total_steps": self.total_steps}
-
-    def _check_policy_state(self, state, problem):
-        total = state.get("total_steps")
-        if total is not None and (not isinstance(total, int) or isinstance(total, bool)
-                                  or total < 2):
-            problem("policy_state.total_steps", f"must be a whole number >= 2, got {total!r}")
-
-    def _set_policy_state(self, state):
-        if state.get("total_steps") is not None:
-            self._set_total_steps(state["total_steps"])
+    def _learned_total_steps(self):
+        return self.total_steps
 
 
 def one_cycle_schedule(iterations, max_lr, total_steps, pct_start=0.3,

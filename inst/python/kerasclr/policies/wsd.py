@@ -59,6 +59,7 @@ class WSD(PolicyCallback):
 
     policy_name = "WSD"
     r_function = "new_callback_wsd"
+    TOTAL_STEPS_MINIMUM = 1  # total_steps may come from fit(): kept in the state
 
     def __init__(self, max_lr, total_steps=None, warmup_steps=None, warmup_fraction=0.0,
                  decay_steps=None, decay_fraction=0.2, decay_shape="linear",
@@ -78,9 +79,9 @@ class WSD(PolicyCallback):
         super().__init__(verbose=verbose, plateau=plateau)
         self._total = None
         if self.total_steps is not None:
-            self._set_total(self.total_steps)
+            self._set_total_steps(self.total_steps)
 
-    def _set_total(self, total):
+    def _set_total_steps(self, total):
         warmup = (self.warmup_steps if self.warmup_steps is not None
                   else int(round(self.warmup_fraction * total)))
         decay = (self.decay_steps if self.decay_steps is not None
@@ -108,7 +109,7 @@ class WSD(PolicyCallback):
                     "know the number of batches per epoch (a generator or dataset without "
                     "a length): give `total_steps`, or `steps_per_epoch` to fit().")
             total = int(steps) * int(epochs)
-        self._set_total(int(total))
+        self._set_total_steps(int(total))
 
     @property
     def phases(self):
@@ -151,18 +152,8 @@ class WSD(PolicyCallback):
                 "final_lr": self.final_lr, "verbose": self.verbose,
                 **self.plateau_config()}
 
-    def _policy_state(self):
-        return {"total_steps": self._total}
-
-    def _check_policy_state(self, state, problem):
-        total = state.get("total_steps")
-        if total is not None and (not isinstance(total, int) or isinstance(total, bool)
-                                  or total < 1):
-            problem("policy_state.total_steps", f"must be a whole number >= 1, got {total!r}")
-
-    def _set_policy_state(self, state):
-        if state.get("total_steps") is not None:
-            self._set_total(state["total_steps"])
+    def _learned_total_steps(self):
+        return self._total
 
 
 def wsd_schedule(iterations, max_lr, total_steps, warmup_steps=None, warmup_fraction=0.0,
