@@ -63,15 +63,22 @@ def test_saved_model_loads_and_trains_without_kerasclr(tmp_path):
     assert result["lr_after"] == pytest.approx(1e-4 * 0.5, rel=1e-6)
 
 
-def test_checkpoint_written_during_fit_is_plain(tmp_path):
-    """ModelCheckpoint inside the fit writes a plain Keras file too."""
-    model = tiny_model(optimizer=keras.optimizers.SGD(0.01, momentum=0.9))
+@pytest.mark.parametrize("loss_scaling", [False, True])
+def test_checkpoint_written_during_fit_is_plain(tmp_path, loss_scaling):
+    """ModelCheckpoint inside the fit writes a plain Keras file too, also
+    when the optimizer is wrapped for loss scaling (mixed precision)."""
+    optimizer = keras.optimizers.SGD(0.01, momentum=0.9)
+    if loss_scaling:
+        optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+    model = tiny_model(optimizer=optimizer)
     x, y = regression_data(64)
     clr = kerasclr.CyclicLR(step_size=4, verbose=0, cycle_momentum=True)
     checkpoint = keras.callbacks.ModelCheckpoint(str(tmp_path / "ck.keras"))
     model.fit(x, y, batch_size=8, epochs=2, verbose=0, callbacks=[clr, checkpoint])
+    assert type(model.optimizer) is type(optimizer)  # plain again, the wrapper too
     result = run_without_kerasclr(tmp_path / "ck.keras")
-    assert result["class"] == "SGD" and result["step"] == 16
+    assert result["class"] == ("LossScaleOptimizer" if loss_scaling else "SGD")
+    assert result["step"] == 16
     assert result["lr"] == pytest.approx(clr.next_lr, rel=1e-7)
 
 

@@ -272,6 +272,8 @@ def attach(model, callback, capacity, cycle_momentum, record_losses=False):
     attachment.recording = bool(record_losses)
     owner.__dict__[ATTACHED] = attachment
     owner.__class__ = _attached_class(type(owner))
+    for wrapper in _wrappers(model.optimizer):
+        wrapper.__class__ = _plain_saving_class(type(wrapper))
     if attachment.recording:
         attachment.recorder.install(model)
     parked_function = attachment.train_functions.pop(attachment.variant, None)
@@ -295,6 +297,9 @@ def detach(model):
         return
     rate = attachment.current_rate()
     owner.__class__ = type(owner).__mro__[1]
+    for wrapper in _wrappers(model.optimizer):
+        if type(wrapper).__dict__.get("_kerasclr_plain_saving_class"):
+            wrapper.__class__ = type(wrapper).__mro__[1]
     if isinstance(owner._learning_rate, keras.Variable):
         owner._learning_rate.assign(rate)
     key = _train_function_key(model)
@@ -502,6 +507,57 @@ def _attached_class(base):
         namespace[attribute] = property(get_momentum, set_momentum)
     subclass = type(base.__name__, (base,), namespace)
     _ATTACHED_CLASSES[base] = subclass
+    return subclass
+
+
+def _wrappers(optimizer):
+    """The optimizers wrapping the one that owns the rate (loss scaling)."""
+    found = []
+    while hasattr(optimizer, "inner_optimizer"):
+        found.append(optimizer)
+        optimizer = optimizer.inner_optimizer
+    return found
+
+
+_PLAIN_SAVING_CLASSES = weakref.WeakKeyDictionary()
+
+
+def _plain_saving_class(base):
+    """A subclass of a wrapping optimizer (``LossScaleOptimizer``), same name
+    and module, whose saves hold its own variables and then the wrapped
+    optimizer's plain ones (as the attached optimizer saves them), so that
+    checkpoints written during ``fit()`` load without kerasclr."""
+    if base.__dict__.get("_kerasclr_plain_saving_class"):
+        return base
+    cached = _PLAIN_SAVING_CLASSES.get(base)
+    if cached is not None:
+        return cached
+
+    def save_own_variables(self, store):
+        own = len(self._variables)
+        for i, variable in enumerate(self._variables):
+            store[str(i)] = variable.numpy()
+        inner = {}
+        self.inner_optimizer.save_own_variables(inner)
+        for key, value in inner.items():
+            store[str(own + int(key))] = value
+
+    def load_own_variables(self, store):
+        own = len(self._variables)
+        for i, variable in enumerate(self._variables):
+            variable.assign(store[str(i)])
+        self.inner_optimizer.load_own_variables(
+            {str(int(key) - own): store[key] for key in store.keys() if int(key) >= own})
+
+    subclass = type(base.__name__, (base,), {
+        "_kerasclr_plain_saving_class": True,
+        "save_own_variables": save_own_variables,
+        "load_own_variables": load_own_variables,
+        "__module__": base.__module__,
+        "__qualname__": base.__qualname__,
+        "__doc__": base.__doc__,
+    })
+    _PLAIN_SAVING_CLASSES[base] = subclass
     return subclass
 
 
