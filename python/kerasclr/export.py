@@ -12,6 +12,7 @@ reading it back (R or pandas) gives the same numbers and column types.
 
 from __future__ import annotations
 
+import itertools
 import os
 import socket
 import time
@@ -25,7 +26,7 @@ from kerasclr.errors import ArgumentError, KerasclrError
 
 TABLES = ("history", "history_epoch")
 FLUSH_SECONDS = 5.0  # TensorBoardRates writes at an epoch end once this long has passed
-_FILES = [0]  # event files opened by this process (a part of their names)
+_FILE_NUMBERS = itertools.count(1)  # event files opened by this process (in their names)
 
 
 def _check_policy(policy, argument="policy"):
@@ -68,7 +69,7 @@ class TensorBoardRates(keras.callbacks.Callback):
         self.rows_written = 0
         self._writer = None
         self._event = None
-        self._flushed = time.monotonic()
+        self._written_at = time.monotonic()
 
     def _start(self):
         try:
@@ -87,9 +88,8 @@ class TensorBoardRates(keras.callbacks.Callback):
         # written record by record: TensorBoard's scalar summaries (a float32
         # scalar tensor, the "scalars" plugin) built here, so writing an
         # epoch's rows costs no graph, no trace and no op per row.
-        _FILES[0] += 1
         name = "events.out.tfevents.%d.%s.%d.%d.v2" % (
-            time.time(), socket.gethostname(), os.getpid(), _FILES[0])
+            time.time(), socket.gethostname(), os.getpid(), next(_FILE_NUMBERS))
         self._writer = tf.io.TFRecordWriter(os.path.join(folder, name))
         self._writer.write(event_pb2.Event(wall_time=time.time(),
                                            file_version="brain.Event:2").SerializeToString())
@@ -117,10 +117,10 @@ class TensorBoardRates(keras.callbacks.Callback):
             self._start()
 
     def on_epoch_end(self, epoch, logs=None):
-        self._write_new_rows(to_disk=False)
+        self._write_new_rows(at_once=False)
 
     def on_train_end(self, logs=None):
-        self._write_new_rows(to_disk=True)
+        self._write_new_rows(at_once=True)
         if self._writer is not None:
             self._writer.close()
             self._writer = None
@@ -129,30 +129,27 @@ class TensorBoardRates(keras.callbacks.Callback):
         """Write the rows the policy recorded since the last write, and put
         the event file on disk (on the chief process only in a multi-process
         run, see `write_history_csv`)."""
-        self._write_new_rows(to_disk=True)
+        self._write_new_rows(at_once=True)
 
-    def _write_new_rows(self, to_disk):
+    def _write_new_rows(self, at_once):
         # Rows reach TensorBoard only when the file is on disk: write them
         # then, every FLUSH_SECONDS at the most frequent, or when asked.
         now = time.monotonic()
-        if not to_disk and now - self._flushed < FLUSH_SECONDS:
+        if not at_once and now - self._written_at < FLUSH_SECONDS:
             return
         rows = self.policy.history_rows(self.rows_written)
         count = rows["lr"].size
-        if count and not processes.is_chief(self.model):
-            self.rows_written += count
-            return
-        if count:
+        if count and processes.is_chief(self.model):
             if self._writer is None:
                 self._start()
             steps = rows["iteration"].astype(np.int64)
             for name in ("lr", "momentum"):
                 if name in rows:  # float32: the values as applied
                     self._write(rows[name].astype(np.float32), steps, self.prefix + name)
-            self.rows_written += count
+        self.rows_written += count
         if self._writer is not None:
             self._writer.flush()
-        self._flushed = now
+        self._written_at = now
 
 
 def _float_text(value):

@@ -51,7 +51,7 @@ def lr_plot_data(callback, granularity="epoch", max_points=MAX_POINTS,
         rows = len(store)
         names = store.value_columns
         values = {name: store.values(name) for name in names}
-        changes = store.bound_changes() if rows else None
+        changes = store.bound_changes()
         pick = store.rows_at
     else:
         table = callback.history_epoch
