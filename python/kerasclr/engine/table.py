@@ -296,10 +296,9 @@ def detach(model):
     if attachment is None or attachment.table.values is None:
         return
     rate = attachment.current_rate()
-    owner.__class__ = type(owner).__mro__[1]
+    _plain_again(owner, ATTACHED_CLASS)
     for wrapper in _wrappers(model.optimizer):
-        if type(wrapper).__dict__.get("_kerasclr_plain_saving_class"):
-            wrapper.__class__ = type(wrapper).__mro__[1]
+        _plain_again(wrapper, PLAIN_SAVING_CLASS)
     if isinstance(owner._learning_rate, keras.Variable):
         owner._learning_rate.assign(rate)
     key = _train_function_key(model)
@@ -389,18 +388,42 @@ def _checked_momentum_attribute(owner):
     return attribute
 
 
-# -- the attached optimizer class ------------------------------------------------
+# -- the classes an optimizer runs as while attached -------------------------------
+# Each is a subclass of the optimizer's own class with its name, module and
+# doc, made once per class and marked (ATTACHED_CLASS, PLAIN_SAVING_CLASS).
 
-_ATTACHED_CLASSES = weakref.WeakKeyDictionary()
+ATTACHED_CLASS = "_kerasclr_attached_class"
+PLAIN_SAVING_CLASS = "_kerasclr_plain_saving_class"
+_SUBCLASSES = weakref.WeakKeyDictionary()  # base class -> {marker: subclass}
+
+
+def _made_subclass(base, marker):
+    """The ``marker`` subclass of ``base`` made earlier (``base`` itself when it
+    is one), or None."""
+    if base.__dict__.get(marker):
+        return base
+    return _SUBCLASSES.get(base, {}).get(marker)
+
+
+def _make_subclass(base, marker, namespace):
+    subclass = type(base.__name__, (base,), {
+        **namespace, marker: True, "__module__": base.__module__,
+        "__qualname__": base.__qualname__, "__doc__": base.__doc__})
+    _SUBCLASSES.setdefault(base, {})[marker] = subclass
+    return subclass
+
+
+def _plain_again(optimizer, marker):
+    """Give ``optimizer`` back its own class if it runs as a ``marker`` subclass."""
+    if type(optimizer).__dict__.get(marker):
+        optimizer.__class__ = type(optimizer).__mro__[1]
 
 
 def _attached_class(base):
     """A subclass of ``base`` (same name and module) that reads the table."""
-    if base.__dict__.get("_kerasclr_attached_class"):
-        return base
-    cached = _ATTACHED_CLASSES.get(base)
-    if cached is not None:
-        return cached
+    made = _made_subclass(base, ATTACHED_CLASS)
+    if made is not None:
+        return made
     attribute = None
     for class_name, name in MOMENTUM_ATTRIBUTES:
         if issubclass(base, getattr(keras.optimizers, class_name)):
@@ -482,7 +505,6 @@ def _attached_class(base):
             attachment.in_step = None
 
     namespace = {
-        "_kerasclr_attached_class": True,
         "_get_current_learning_rate": _get_current_learning_rate,
         "learning_rate": property(base.learning_rate.fget, set_learning_rate),
         "variables": property(variables),
@@ -490,9 +512,6 @@ def _attached_class(base):
         "load_own_variables": load_own_variables,
         "get_config": get_config,
         "_backend_update_step": _backend_update_step,
-        "__module__": base.__module__,
-        "__qualname__": base.__qualname__,
-        "__doc__": base.__doc__,
     }
     if attribute is not None:
         def get_momentum(self):
@@ -505,8 +524,7 @@ def _attached_class(base):
             self.__dict__[attribute] = value
 
         namespace[attribute] = property(get_momentum, set_momentum)
-    subclass = type(base.__name__, (base,), namespace)
-    _ATTACHED_CLASSES[base] = subclass
+    subclass = _make_subclass(base, ATTACHED_CLASS, namespace)
     return subclass
 
 
@@ -519,19 +537,14 @@ def _wrappers(optimizer):
     return found
 
 
-_PLAIN_SAVING_CLASSES = weakref.WeakKeyDictionary()
-
-
 def _plain_saving_class(base):
     """A subclass of a wrapping optimizer (``LossScaleOptimizer``), same name
     and module, whose saves hold its own variables and then the wrapped
     optimizer's plain ones (as the attached optimizer saves them), so that
     checkpoints written during ``fit()`` load without kerasclr."""
-    if base.__dict__.get("_kerasclr_plain_saving_class"):
-        return base
-    cached = _PLAIN_SAVING_CLASSES.get(base)
-    if cached is not None:
-        return cached
+    made = _made_subclass(base, PLAIN_SAVING_CLASS)
+    if made is not None:
+        return made
 
     def save_own_variables(self, store):
         own = len(self._variables)
@@ -549,16 +562,10 @@ def _plain_saving_class(base):
         self.inner_optimizer.load_own_variables(
             {str(int(key) - own): store[key] for key in store.keys() if int(key) >= own})
 
-    subclass = type(base.__name__, (base,), {
-        "_kerasclr_plain_saving_class": True,
+    return _make_subclass(base, PLAIN_SAVING_CLASS, {
         "save_own_variables": save_own_variables,
         "load_own_variables": load_own_variables,
-        "__module__": base.__module__,
-        "__qualname__": base.__qualname__,
-        "__doc__": base.__doc__,
     })
-    _PLAIN_SAVING_CLASSES[base] = subclass
-    return subclass
 
 
 class _InStepScalar:
