@@ -138,6 +138,7 @@ class PolicyCallback(keras.callbacks.Callback):
         self.epochs_done = 0
         self._table = None
         self._attachment = None
+        self._step_reader = None           # reads the optimizer's step counter
         self._fit = fit_context.FitCall()
         self._steps = None                 # steps per epoch of this fit
         self._spe = 1
@@ -226,13 +227,24 @@ class PolicyCallback(keras.callbacks.Callback):
         """Every plateau control of the policy, by name (saved with the state)."""
         return {} if self.plateau is None else {"policy": self.plateau}
 
+    @property
+    def _plateau_controls(self):
+        """`_plateaus()`, made once (a policy's plateau controls are fixed when
+        it is constructed): epoch ends read it."""
+        controls = self.__dict__.get("_plateau_controls_made")
+        if controls is None:
+            controls = self.__dict__["_plateau_controls_made"] = self._plateaus()
+        return controls
+
     def _active_plateau(self):
         """The plateau control deciding at this epoch end: ``(plateau,
         reduce(settings) -> new settings or None, lag)``, or None."""
         if self.plateau is None:
             return None
-        return self.plateau, lambda settings: self.reduce(settings, self.plateau), \
-            self.plateau_lag
+        return self.plateau, self._reduce_by_own_plateau, self.plateau_lag
+
+    def _reduce_by_own_plateau(self, settings):
+        return self.reduce(settings, self.plateau)
 
     def _epoch_columns(self):
         has_plateau = bool(self._plateaus())
@@ -323,10 +335,21 @@ class PolicyCallback(keras.callbacks.Callback):
             raise
 
     def _release(self):
+        """Take the table off the optimizer. Epoch rows get their lr now (the
+        rate the next batch would use when this fit() ends); per-batch rows
+        are committed when read (or at the next train begin), off a host copy
+        of the table that stays with this callback. An epoch left open (an
+        error) is committed now, from the step counter, while the backend's
+        state is the fit's."""
         if self._attachment is not None:
-            self._commit_all(read_step=True)
+            if self._epoch_open:
+                self._commit_all(read_step=True)
+            else:
+                self._resolve_epoch_rows()
+            self._table = self._table.host_copy()
             tables.detach(self.model)
         self._attachment = None
+        self._step_reader = None
 
     def on_train_begin(self, logs=None):
         model = self.model
@@ -342,12 +365,14 @@ class PolicyCallback(keras.callbacks.Callback):
 
     def _train_begin(self):
         model = self.model
+        self._step_reader = None
         self._fit_params = dict(self.params or {})
         self._steps = self.params.get("steps") if self.params else None
         self.resolve(self.params or {})
         self._spe = int(getattr(model, "steps_per_execution", 1) or 1)
         capacity = max(MIN_CAPACITY, 4 * self._spe, int(self._steps or 0))
         _build_optimizer(model)
+        self._commit_all()  # rows of the last fit, off its table
         self._attachment = tables.attach(model, self, capacity, self.cycle_momentum,
                                          record_losses=self.records_losses)
         self._table = self._attachment.table
@@ -429,7 +454,7 @@ class PolicyCallback(keras.callbacks.Callback):
         fixed, error = self._epoch_end_update(row_logs, epoch)
         self.after_epoch()
         self._pending_epochs.append((row_logs, fixed, step, self._snapshot()))
-        logs["learning_rate"] = self.next_lr
+        logs["learning_rate"] = float(self._row_of(step)[0])
         if error is not None:
             raise error
 
@@ -443,9 +468,10 @@ class PolicyCallback(keras.callbacks.Callback):
         # the bounds of the epoch's last step are read when the row is recorded
         fixed = {"epoch": self.epochs_done,
                  "bounds_at": (max(0, self.next_iteration - 1), self._settings)}
+        if not self._plateau_controls:
+            return fixed, None
         error = None
-        if self._plateaus():
-            fixed["not_improved_for_n_times"], fixed["in_cooldown"] = 0, False
+        fixed["not_improved_for_n_times"], fixed["in_cooldown"] = 0, False
         active = self._active_plateau()
         if active is not None:
             plateau, reduce, lag = active
@@ -629,7 +655,7 @@ class PolicyCallback(keras.callbacks.Callback):
                 "previous_settings": self._previous_settings,
                 "settings_from": self._settings_from,
                 "plateau": {name: plateau.get_state()
-                            for name, plateau in self._plateaus().items()}}
+                            for name, plateau in self._plateau_controls.items()}}
 
     def _state_mark(self):
         """The snapshot a saved state resumes from (mid-epoch: the rows so far)."""
@@ -691,7 +717,7 @@ class PolicyCallback(keras.callbacks.Callback):
         self._settings = dict(mark["settings"])
         self._previous_settings = dict(mark["previous_settings"])
         self._settings_from = mark["settings_from"]
-        for name, plateau in self._plateaus().items():
+        for name, plateau in self._plateau_controls.items():
             plateau.set_state(dict(mark["plateau"][name]))
 
     # -- the model ---------------------------------------------------------------------
@@ -734,7 +760,9 @@ class PolicyCallback(keras.callbacks.Callback):
 
     def _read_step(self):
         self._sync_backend()
-        return tables.read_step(self.model.optimizer)
+        if self._step_reader is None:
+            self._step_reader = tables.step_reader(self.model.optimizer)
+        return self._step_reader()
 
     # -- state -------------------------------------------------------------------------
     def get_config(self):  # pragma: no cover - abstract
