@@ -222,6 +222,23 @@ def test_generator_failing_mid_epoch_leaves_one_row_per_trained_batch():
                                rtol=1e-6)
 
 
+def test_rows_read_after_another_callback_trained_the_model_are_this_callbacks():
+    # Rows are committed when read, off the table of the fit() that made them:
+    # a later fit() with another policy refills the model's table first.
+    model, x, y = applied_rates_model(6)
+    first = kerasclr.CyclicLR(base_lr=0.001, max_lr=0.006, step_size=4, verbose=0)
+    second = kerasclr.CyclicLR(base_lr=0.01, max_lr=0.05, step_size=3, verbose=0)
+    fit_epochs(model, x, y, first, epochs=2)
+    fit_epochs(model, x, y, second, epochs=1)
+    fit_epochs(model, x, y, first, epochs=1)
+    expected = kerasclr.clr_schedule(range(18), base_lr=0.001, max_lr=0.006, step_size=4)
+    np.testing.assert_array_equal(first.history["lr"], expected)
+    np.testing.assert_array_equal(first.history_epoch["lr"], kerasclr.clr_schedule(
+        [6, 12, 18], base_lr=0.001, max_lr=0.006, step_size=4))
+    np.testing.assert_array_equal(second.history["lr"], kerasclr.clr_schedule(
+        range(6), base_lr=0.01, max_lr=0.05, step_size=3))
+
+
 @pytest.mark.skipif(BACKEND == "torch", reason="float16 loss scaling on CPU is TF/JAX here")
 def test_steps_skipped_by_loss_scaling_get_no_row():
     """A row is an optimizer update: a batch whose loss-scaled gradients are not

@@ -204,9 +204,8 @@ class Sequence(PolicyCallback):
     def _active_plateau(self):
         if self.plateau is not None:
             return super()._active_plateau()
-        last = Positions.ahead(1, max(0, self.next_iteration - 1), self.epochs_done - 1, 0,
-                               None)
-        k = int(self.phase_at(last)[0])
+        k = int(self.phase_at(Positions(max(0, self.next_iteration - 1),
+                                        self.epochs_done - 1, 0)))
         phase = self.phases[k]
         active = phase._active_plateau()
         if active is None:
