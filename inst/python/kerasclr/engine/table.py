@@ -160,7 +160,8 @@ class StepTable:
             # step s reads row s % capacity
             ring = np.empty_like(rows)
             offset = int(start) % self.capacity
-            ring[offset:], ring[:offset] = rows[:self.capacity - offset], rows[self.capacity - offset:]
+            cut = self.capacity - offset
+            ring[offset:], ring[:offset] = rows[:cut], rows[cut:]
             _assign(self.values, ring[:, 0] if self.columns == 1 else ring)
         self.host = rows.astype(np.float64)
         self.host_start = int(start)
