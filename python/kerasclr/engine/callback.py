@@ -13,7 +13,9 @@ state. The engine turns it into exact per-step rates:
   length) or the table runs out, so an epoch where nothing changes costs
   one read of the step counter;
 - it derives the per-batch history lazily from the step counter and the
-  host copy of the table (when read, at train end, or before a refill);
+  host copy of the table (when read, before a refill, or when the next
+  ``fit()`` begins; the host copy stays with the callback when another
+  policy later fills the model's table);
 - it records one row per epoch with the epoch's logs and, beside it, what
   rolling back to that epoch's end needs (BackupAndRestore, a resumed run
   whose model checkpoint is older than the callback state);
