@@ -313,17 +313,20 @@ class PolicyCallback(keras.callbacks.Callback):
     @property
     def next_lr(self):
         """The learning rate the next training batch will use (as applied)."""
-        return float(self._next_values()[0])
+        return float(self._values_at(self._step_now)[0])
 
     @property
     def next_momentum(self):
         """The momentum the next training batch will use (None if not cycled)."""
-        return float(self._next_values()[1]) if self.cycle_momentum else None
+        return float(self._values_at(self._step_now)[1]) if self.cycle_momentum else None
 
-    def _next_values(self):
-        if self._table is not None and self._table.covers(self._step_now, 1):
-            return self._table.row(self._step_now)
-        columns = self._columns_ahead(1, self._step_now)
+    def _values_at(self, step):
+        """The table row of optimizer ``step`` (as applied), computed when the
+        table does not hold it (before the first fit(), or a refill that
+        failed)."""
+        if self._table is not None and self._table.covers(step, 1):
+            return self._table.row(step)
+        columns = self._columns_ahead(1, step)
         return np.asarray([float(np.float32(column[0])) for column in columns])
 
     # -- Keras hooks -----------------------------------------------------------
@@ -351,7 +354,6 @@ class PolicyCallback(keras.callbacks.Callback):
             self._table = self._table.host_copy()
             tables.detach(self.model)
         self._attachment = None
-        self._step_reader = None
 
     def on_train_begin(self, logs=None):
         model = self.model
@@ -456,7 +458,7 @@ class PolicyCallback(keras.callbacks.Callback):
         fixed, error = self._epoch_end_update(row_logs, epoch)
         self.after_epoch()
         self._pending_epochs.append((row_logs, fixed, step, self._snapshot()))
-        logs["learning_rate"] = float(self._row_of(step)[0])
+        logs["learning_rate"] = float(self._values_at(step)[0])
         if error is not None:
             raise error
 
@@ -627,12 +629,9 @@ class PolicyCallback(keras.callbacks.Callback):
         self._history_changes += 1
 
     def _row_of(self, step):
-        """The table row of ``step``, computed when the table does not hold it
-        (a refill that failed); NaN when that fails too."""
-        if self._table.covers(step, 1):
-            return self._table.row(step)
+        """`_values_at` ``step``; NaN when computing it fails too."""
         try:
-            return [float(np.float32(c[0])) for c in self._columns_ahead(1, step)]
+            return self._values_at(step)
         except KerasclrError:
             return [math.nan] * self._table.columns
 
