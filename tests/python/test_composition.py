@@ -71,6 +71,13 @@ def test_sequence_preview_equals_the_phases_formulas():
                                rtol=1e-6, atol=1e-9)
 
 
+def test_sequence_preview_of_iterations_in_any_order():
+    # a fill asks for steps in order (one slice per phase); a preview may not
+    order = np.random.default_rng(3).permutation(100)
+    np.testing.assert_allclose(warmup_clr_cosine().preview(order),
+                               expected_warmup_clr_cosine(100)[order], rtol=1e-6, atol=1e-9)
+
+
 def test_sequence_equals_optax_join_schedules():
     optax = pytest.importorskip("optax")
     schedule = optax.join_schedules(

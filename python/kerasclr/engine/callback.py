@@ -42,6 +42,7 @@ A policy subclass writes:
 from __future__ import annotations
 
 import math
+import numbers
 import threading
 import weakref
 
@@ -143,6 +144,7 @@ class PolicyCallback(keras.callbacks.Callback):
         self._step_reader = None           # reads the optimizer's step counter
         self._fit = fit_context.FitCall()
         self._steps = None                 # steps per epoch of this fit
+        self._fit_first_step = 0           # optimizer step when this fit began
         self._spe = 1
         self._step_now = 0                 # optimizer step of the next batch
         self._committed_step = 0           # rows exist up to this step
@@ -392,6 +394,7 @@ class PolicyCallback(keras.callbacks.Callback):
             self._committed_step = self._step_now = self._settings_from = step
             self._origin = self._snapshot()
         self._check_step_at_epoch_begin = True
+        self._fit_first_step = self._step_now
         self._fill(self._step_now)
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -402,8 +405,11 @@ class PolicyCallback(keras.callbacks.Callback):
             # Another callback's on_train_begin (BackupAndRestore) may have
             # restored the optimizer since ours ran; or the last epoch ended
             # without on_epoch_end (an error, an interruption).
+            step = self._read_step()
+            if self._check_step_at_epoch_begin:  # where this fit() really begins
+                self._fit_first_step = step
             self._check_step_at_epoch_begin = False
-            self._align_with_optimizer(self._read_step())
+            self._align_with_optimizer(step)
         self._epoch_open = True
         self._epoch_first_step = self._step_now
         self._batches_seen = 0
@@ -416,7 +422,7 @@ class PolicyCallback(keras.callbacks.Callback):
             return
         step = self._epoch_first_step + int(batch)
         table = self._table
-        if table.host_start + table.capacity - step < self._spe:
+        if table.end - step < self._spe:
             self._sync_backend()
             self._guarded(self._fill, step)
 
@@ -545,7 +551,7 @@ class PolicyCallback(keras.callbacks.Callback):
 
     def _fill(self, step):
         """Fill the table from optimizer ``step`` (rows before it are kept)."""
-        columns = self._columns_ahead(self._table.capacity, step)
+        columns = self._columns_ahead(self._fill_length(step), step)
         rates = columns[0].astype(np.float32)
         if not np.all(np.isfinite(rates)):
             bad = columns[0][~np.isfinite(rates)][0]
@@ -556,6 +562,20 @@ class PolicyCallback(keras.callbacks.Callback):
         if self._epoch_open:
             self._step_now = max(self._step_now, step)
         self._table.fill(step, columns)
+
+    def _fill_length(self, step):
+        """Steps a fill from optimizer ``step`` computes: the table's capacity,
+        or fewer when this fit() cannot run as many: its epochs of known
+        length, counted from its first step, and the step after them (the
+        next batch's rate); never fewer than an epoch and that step, so a
+        fill at an epoch begin always covers the epoch."""
+        capacity = self._table.capacity
+        epochs = self._fit_params.get("epochs")
+        if (self._refill_in_batches or not self._steps
+                or not isinstance(epochs, numbers.Integral)):
+            return capacity
+        left = self._steps * int(epochs) - (step - self._fit_first_step)
+        return min(capacity, max(left, self._steps) + 1)
 
     # -- rows ----------------------------------------------------------------------
     def _commit_steps(self, step=None, resolve_before=None):
