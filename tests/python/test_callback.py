@@ -273,3 +273,40 @@ def test_batch_end_hook_keeps_keras_async_dispatch(monkeypatch):
         assert keras.callbacks.CallbackList([policy])._async_train, policy
     finder = kerasclr.LRFinder(1e-5, 1.0, steps_per_epoch=10, epochs=1)
     assert not keras.callbacks.CallbackList([finder])._async_train
+
+
+def test_plateau_counters_read_during_fit_are_current():
+    # With infinite patience the epoch ends queue their plateau observations;
+    # a callback reading the counters (or resetting) mid-fit sees every epoch.
+    val_loss = [1.0, 2.0, 0.5, 0.7, 0.8, 0.9, 0.95]
+
+    def expected_counts(values, reset_after):
+        best, count, counts = None, 0, []
+        for epoch, value in enumerate(values, start=1):
+            count = count + 1 if best is not None and value > best else 0
+            best = value if best is None else min(best, value)
+            counts.append(count)
+            if epoch == reset_after:
+                count = 0
+        return counts
+
+    class Reader(keras.callbacks.Callback):
+        def __init__(self, clr):
+            super().__init__()
+            self.clr, self.seen = clr, []
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.seen.append((self.clr.not_improved_for_n_times, self.clr.best))
+            if epoch == 3:
+                self.clr.reset()
+
+    clr = kerasclr.CyclicLR(step_size=6, verbose=0)
+    reader = Reader(clr)
+    model, x, y = applied_rates_model(5)
+    fit_epochs(model, x, y, clr, len(val_loss), val_loss=val_loss, callbacks_after=[reader],
+               validation_data=(x, y))
+    counts = expected_counts(val_loss, reset_after=4)
+    assert [count for count, _ in reader.seen] == counts
+    assert [best for _, best in reader.seen] == list(np.minimum.accumulate(val_loss))
+    assert clr.history_epoch["not_improved_for_n_times"].tolist() == counts
+    assert clr.not_improved_for_n_times == counts[-1]
