@@ -90,7 +90,12 @@ def step_reader(optimizer):
     if not isinstance(counter, keras.Variable):
         return read_numpy
     if keras.backend.backend() == "jax":
-        return lambda: int(np.asarray(counter.value))
+        def read_jax():
+            # the array itself: `.value` costs as much again (scope checks)
+            value = counter._value
+            return int(np.asarray(counter.value if value is None else value))
+
+        return read_jax
 
     def read():
         try:
@@ -269,6 +274,7 @@ class Attachment:
         self.recording = False       # the recorder is part of this fit()
         self.train_functions = {}    # variant -> (train function, key), while detached
         self.plain_function = None   # (the model's own train function, key)
+        self._listed = None          # (key, the attached optimizer's variables)
 
     @property
     def variant(self):
@@ -281,6 +287,18 @@ class Attachment:
         if self.recording:
             return self.table.variables + self.recorder.variables
         return self.table.variables
+
+    def optimizer_variables(self, owner):
+        """What the attached ``owner`` lists as its variables: its own but its
+        float rate, then `variables`. Made once while they stay the same
+        (the JAX trainer asks three times per epoch; `attach` starts anew,
+        building the optimizer adds variables); a copy each time, like
+        Keras's own list."""
+        listed = self._listed
+        if listed is None or listed[0] != len(owner._variables):
+            own = [v for v in owner._variables if v is not owner._learning_rate]
+            listed = self._listed = (len(owner._variables), own + self.variables)
+        return listed[1][:]
 
     def learning_rate(self, step):
         row = self.table.lookup(step)
@@ -328,6 +346,7 @@ def attach(model, callback, capacity, cycle_momentum, record_losses=False):
         attachment.recorder = LossRecorder(model, owner, capacity)
         attachment.train_functions.pop(("losses",), None)
     attachment.recording = bool(record_losses)
+    attachment._listed = None  # listed anew, with or without the recorder
     owner.__dict__[ATTACHED] = attachment
     owner.__class__ = _attached_class(type(owner))
     for wrapper in _wrappers(model.optimizer):
@@ -513,8 +532,7 @@ def _attached_class(base):
         # step reads while attached: a train step carries as many state
         # arrays as the plain optimizer's (JAX passes and returns each one
         # every step). Saving and loading use the plain list (_variables).
-        own = [v for v in self._variables if v is not self._learning_rate]
-        return own + self.__dict__[ATTACHED].variables
+        return self.__dict__[ATTACHED].optimizer_variables(self)
 
     def save_own_variables(self, store):
         attachment = self.__dict__[ATTACHED]
