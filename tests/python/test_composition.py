@@ -146,6 +146,23 @@ def test_sequence_in_epochs_with_plateau_in_a_phase():
                                   alone.history_epoch["base_lr"])
 
 
+def test_sequence_phase_with_a_plateau_that_waits_counts_only_while_it_runs():
+    # infinite patience: the phase's observations are queued, and made in order
+    # when read (here by the epoch rows and by a read in the middle)
+    losses = [5.0, 4.0, 4.5, 4.6, 3.0, 4.8, 4.9, 5.0]
+    policy = kerasclr.Sequence([0.01, kerasclr.CyclicLR(0.001, 0.005, step_size=4, verbose=0),
+                                0.002], boundaries=[2, 6], unit="epochs")
+    kerasclr.replay_epochs(policy, 4, val_loss=losses[:4])
+    assert policy.phases[1].not_improved_for_n_times == 1      # epochs 3 and 4 so far
+    kerasclr.replay_epochs(policy, 4, val_loss=losses[4:])
+    alone = kerasclr.CyclicLR(0.001, 0.005, step_size=4, verbose=0)
+    kerasclr.replay_epochs(alone, 4, val_loss=losses[2:6])
+    counts = policy.history_epoch["not_improved_for_n_times"].tolist()
+    assert counts == [0, 0] + alone.history_epoch["not_improved_for_n_times"].tolist() + [0, 0]
+    assert counts[2:6] == [0, 1, 0, 1]
+    assert policy.phases[1].best == 3.0
+
+
 def test_sequence_arguments_are_checked():
     with pytest.raises(ValueError, match=r"`boundaries` must hold one number fewer than "
                                          r"`phases`: 2 phases need 1, got 2"):

@@ -485,14 +485,13 @@ class PolicyCallback(keras.callbacks.Callback):
         controls = self._plateau_controls
         if not controls:
             return None
-        plateau = self.plateau
-        if plateau is not None and len(controls) == 1 and plateau.can_wait:
-            plateau.observe_later(record.logs, self._fit, epoch_index,
-                                  record.observed_by_own_plateau)
+        active = self._active_plateau()
+        if active is not None and len(controls) == 1 and active[0].can_wait:
+            record.plateau_name, = controls
+            active[0].observe_later(record.logs, self._fit, epoch_index, record.observed)
             return None
         error = None
         record.fixed = {"not_improved_for_n_times": 0, "in_cooldown": False}
-        active = self._active_plateau()
         if active is not None:
             plateau, reduce, lag = active
             outcome = plateau.observe(record.logs, self._fit, epoch_index)
@@ -905,7 +904,8 @@ class _EpochRecord:
     """An epoch's row as its end left it; recorded when read (see
     `PolicyCallback._record_epoch_rows`)."""
 
-    __slots__ = ("logs", "epoch", "end", "bounds_at", "mark", "fixed", "plateau", "row")
+    __slots__ = ("logs", "epoch", "end", "bounds_at", "mark", "fixed", "plateau", "row",
+                 "plateau_name")
 
     def __init__(self, logs, epoch, end, bounds_at):
         self.logs = logs            # the epoch's logs
@@ -917,10 +917,12 @@ class _EpochRecord:
         self.plateau = {}           # plateau states after its update
         self.row = None             # the table row of `end` (see _pin_epoch_rates)
 
-    def observed_by_own_plateau(self, not_improved_for_n_times, in_cooldown, state):
+    def observed(self, not_improved_for_n_times, in_cooldown, state):
+        """The outcome of the epoch's queued observation by the policy's only
+        plateau control, ``plateau_name`` (`kerasclr.Plateau.observe_later`)."""
         self.fixed = {"not_improved_for_n_times": not_improved_for_n_times,
                       "in_cooldown": in_cooldown}
-        self.plateau = {"policy": state}
+        self.plateau = {self.plateau_name: state}
 
 
 def _mark(fields, plateau):

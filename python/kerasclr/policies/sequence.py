@@ -17,6 +17,7 @@ across a boundary, because the rate is a function of the position only.
 
 from __future__ import annotations
 
+import bisect
 import numbers
 
 import numpy as np
@@ -215,8 +216,10 @@ class Sequence(PolicyCallback):
     def _active_plateau(self):
         if self.plateau is not None:
             return super()._active_plateau()
-        k = int(self.phase_at(Positions(max(0, self.next_iteration - 1),
-                                        self.epochs_done - 1, 0)))
+        # the phase of the epoch's last step
+        coordinate = (max(0, self.next_iteration - 1) if self.unit == "steps"
+                      else self.epochs_done - 1)
+        k = bisect.bisect_right(self.boundaries, coordinate)
         phase = self.phases[k]
         active = phase._active_plateau()
         if active is None:
