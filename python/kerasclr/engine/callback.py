@@ -354,8 +354,9 @@ class PolicyCallback(keras.callbacks.Callback):
                 self._commit_all(read_step=True)
             else:
                 self._pin_epoch_rates()
+            rate = None if self._epoch_open else float(self._values_at(self._step_now)[0])
             self._table = self._table.host_copy()
-            tables.detach(self.model)
+            tables.detach(self.model, rate)
         self._attachment = None
 
     def on_train_begin(self, logs=None):

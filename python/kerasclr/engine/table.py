@@ -46,6 +46,7 @@ traces each function once.
 
 from __future__ import annotations
 
+import math
 import numbers
 import warnings
 import weakref
@@ -244,6 +245,16 @@ def _jax_identity():
     return _JAX_IDENTITY[0]
 
 
+def _host_value(variable):
+    """A scalar variable's value on the host (NaN when it cannot be read
+    here, e.g. a variable of a distribution strategy)."""
+    try:
+        value = variable.value
+        return float(np.asarray(value) if keras.backend.backend() == "jax" else value)
+    except Exception:  # noqa: BLE001 - then the value is written anyway
+        return math.nan
+
+
 def _value(variable):
     return variable.value if isinstance(variable, keras.Variable) else variable
 
@@ -361,23 +372,26 @@ def attach(model, callback, capacity, cycle_momentum, record_losses=False):
     return attachment
 
 
-def detach(model):
+def detach(model, rate=None):
     """Take the table off ``model``'s optimizer: a plain optimizer again.
 
-    The optimizer's float learning rate becomes the rate of the coming step;
-    the compiled train function is kept aside for the next ``fit()`` with a
-    kerasclr callback, and the model's own train function is put back.
+    The optimizer's float learning rate becomes ``rate``, the rate of the
+    coming step (read off the table when None); the compiled train function
+    is kept aside for the next ``fit()`` with a kerasclr callback, and the
+    model's own train function is put back.
     """
     owner = unwrap_optimizer(model.optimizer)
     attachment = owner.__dict__.pop(ATTACHED, None) if hasattr(owner, "__dict__") else None
     if attachment is None or attachment.table.values is None:
         return
-    rate = attachment.current_rate()
+    rate = attachment.current_rate() if rate is None else rate
     _plain_again(owner, ATTACHED_CLASS)
     for wrapper in _wrappers(model.optimizer):
         _plain_again(wrapper, PLAIN_SAVING_CLASS)
-    if isinstance(owner._learning_rate, keras.Variable):
-        _assign(owner._learning_rate, rate)
+    variable = owner._learning_rate
+    # a read is cheaper than a write: write only a changed rate
+    if isinstance(variable, keras.Variable) and _host_value(variable) != float(np.float32(rate)):
+        _assign(variable, rate)
     key = _train_function_key(model)
     function = getattr(model, "train_function", None)
     if function is not None:
