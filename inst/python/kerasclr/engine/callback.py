@@ -42,6 +42,7 @@ A policy subclass writes:
 from __future__ import annotations
 
 import math
+import numbers
 import threading
 import weakref
 
@@ -143,12 +144,14 @@ class PolicyCallback(keras.callbacks.Callback):
         self._step_reader = None           # reads the optimizer's step counter
         self._fit = fit_context.FitCall()
         self._steps = None                 # steps per epoch of this fit
+        self._fit_first_step = 0           # optimizer step when this fit began
         self._spe = 1
         self._step_now = 0                 # optimizer step of the next batch
         self._committed_step = 0           # rows exist up to this step
         self._committed_rows = 0
         self._pending_runs = []            # (epoch, end step, settings): not yet rows
-        self._pending_epochs = []          # epoch rows whose lr is not yet read
+        self._pending_epochs = []          # epoch rows not yet recorded (_EpochRecord)
+        self._final_epoch_rows = 0         # ... of which the first have their final lr
         self._origin = None                # mark of the first train begin
         self._epoch_open = False
         self._epoch_first_step = 0
@@ -322,8 +325,8 @@ class PolicyCallback(keras.callbacks.Callback):
 
     def _values_at(self, step):
         """The table row of optimizer ``step`` (as applied), computed when the
-        table does not hold it (before the first fit(), or a refill that
-        failed)."""
+        table does not hold it (before the first fit(), beyond the steps a
+        fill computed, or a refill that failed)."""
         if self._table is not None and self._table.covers(step, 1):
             return self._table.row(step)
         columns = self._columns_ahead(1, step)
@@ -341,18 +344,19 @@ class PolicyCallback(keras.callbacks.Callback):
 
     def _release(self):
         """Take the table off the optimizer. Epoch rows get their lr now (the
-        rate the next batch would use when this fit() ends); per-batch rows
-        are committed when read (or at the next train begin), off a host copy
-        of the table that stays with this callback. An epoch left open (an
+        rate the next batch would use when this fit() ends); rows are
+        recorded when read (or at the next train begin), off a host copy of
+        the table that stays with this callback. An epoch left open (an
         error) is committed now, from the step counter, while the backend's
         state is the fit's."""
         if self._attachment is not None:
             if self._epoch_open:
                 self._commit_all(read_step=True)
             else:
-                self._resolve_epoch_rows()
+                self._pin_epoch_rates()
+            rate = None if self._epoch_open else float(self._values_at(self._step_now)[0])
             self._table = self._table.host_copy()
-            tables.detach(self.model)
+            tables.detach(self.model, rate)
         self._attachment = None
 
     def on_train_begin(self, logs=None):
@@ -392,6 +396,7 @@ class PolicyCallback(keras.callbacks.Callback):
             self._committed_step = self._step_now = self._settings_from = step
             self._origin = self._snapshot()
         self._check_step_at_epoch_begin = True
+        self._fit_first_step = self._step_now
         self._fill(self._step_now)
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -402,8 +407,11 @@ class PolicyCallback(keras.callbacks.Callback):
             # Another callback's on_train_begin (BackupAndRestore) may have
             # restored the optimizer since ours ran; or the last epoch ended
             # without on_epoch_end (an error, an interruption).
+            step = self._read_step()
+            if self._check_step_at_epoch_begin:  # where this fit() really begins
+                self._fit_first_step = step
             self._check_step_at_epoch_begin = False
-            self._align_with_optimizer(self._read_step())
+            self._align_with_optimizer(step)
         self._epoch_open = True
         self._epoch_first_step = self._step_now
         self._batches_seen = 0
@@ -416,7 +424,7 @@ class PolicyCallback(keras.callbacks.Callback):
             return
         step = self._epoch_first_step + int(batch)
         table = self._table
-        if table.host_start + table.capacity - step < self._spe:
+        if table.end - step < self._spe:
             self._sync_backend()
             self._guarded(self._fill, step)
 
@@ -454,11 +462,16 @@ class PolicyCallback(keras.callbacks.Callback):
         self.epochs_done = epoch_number
         if moved:
             self._fill(step)
-        row_logs = dict(logs)
-        fixed, error = self._epoch_end_update(row_logs, epoch)
+        record = _EpochRecord(dict(logs), epoch_number, step,
+                              (max(0, self.next_iteration - 1), self._settings))
+        error = self._epoch_end_update(record, epoch)
         self.after_epoch()
-        self._pending_epochs.append((row_logs, fixed, step, self._snapshot()))
-        logs["learning_rate"] = float(self._values_at(step)[0])
+        record.mark = self._mark_fields()
+        row = self._row_of(step)
+        record.row = row if math.isfinite(row[0]) else None  # else: pinned later
+        self._pending_epochs.append(record)
+        logs["learning_rate"] = float(row[0] if record.row is not None
+                                      else self._values_at(step)[0])
         if error is not None:
             raise error
 
@@ -466,26 +479,30 @@ class PolicyCallback(keras.callbacks.Callback):
         self._release()
 
     # -- epoch end ---------------------------------------------------------------
-    def _epoch_end_update(self, logs, epoch_index):
-        """Plateau logic; returns the epoch row's fixed columns (its lr is read
-        later, off the table) and an error to raise once the row is recorded."""
-        # the bounds of the epoch's last step are read when the row is recorded
-        fixed = {"epoch": self.epochs_done,
-                 "bounds_at": (max(0, self.next_iteration - 1), self._settings)}
-        if not self._plateau_controls:
-            return fixed, None
-        error = None
-        fixed["not_improved_for_n_times"], fixed["in_cooldown"] = 0, False
+    def _epoch_end_update(self, record, epoch_index):
+        """Plateau logic for the epoch of ``record``: its plateau columns and
+        state, now or (a plateau that can wait) when next read. Returns an
+        error to raise once the row is recorded, or None."""
+        controls = self._plateau_controls
+        if not controls:
+            return None
         active = self._active_plateau()
+        if active is not None and len(controls) == 1 and active[0].can_wait:
+            record.plateau_name, = controls
+            active[0].observe_later(record.logs, self._fit, epoch_index, record.observed)
+            return None
+        error = None
+        record.fixed = {"not_improved_for_n_times": 0, "in_cooldown": False}
         if active is not None:
             plateau, reduce, lag = active
-            outcome = plateau.observe(logs, self._fit, epoch_index)
+            outcome = plateau.observe(record.logs, self._fit, epoch_index)
             error = outcome if isinstance(outcome, KerasclrError) else None
-            fixed["not_improved_for_n_times"] = plateau.not_improved_for_n_times
-            fixed["in_cooldown"] = plateau.cooldown_counter > 0
+            record.fixed = {"not_improved_for_n_times": plateau.not_improved_for_n_times,
+                            "in_cooldown": plateau.cooldown_counter > 0}
             if outcome == "count":
                 self._plateau_decision(plateau, reduce, lag)
-        return fixed, error
+        record.plateau = {name: control.get_state() for name, control in controls.items()}
+        return error
 
     def _plateau_decision(self, plateau, reduce, lag):
         decision = plateau.decide()
@@ -545,7 +562,7 @@ class PolicyCallback(keras.callbacks.Callback):
 
     def _fill(self, step):
         """Fill the table from optimizer ``step`` (rows before it are kept)."""
-        columns = self._columns_ahead(self._table.capacity, step)
+        columns = self._columns_ahead(self._fill_length(step), step)
         rates = columns[0].astype(np.float32)
         if not np.all(np.isfinite(rates)):
             bad = columns[0][~np.isfinite(rates)][0]
@@ -556,6 +573,20 @@ class PolicyCallback(keras.callbacks.Callback):
         if self._epoch_open:
             self._step_now = max(self._step_now, step)
         self._table.fill(step, columns)
+
+    def _fill_length(self, step):
+        """Steps a fill from optimizer ``step`` computes: the table's capacity,
+        or fewer when this fit() cannot run as many: its epochs of known
+        length, counted from its first step, and the step after them (the
+        next batch's rate); never fewer than an epoch and that step, so a
+        fill at an epoch begin always covers the epoch."""
+        capacity = self._table.capacity
+        epochs = self._fit_params.get("epochs")
+        if (self._refill_in_batches or not self._steps
+                or not isinstance(epochs, numbers.Integral)):
+            return capacity
+        left = self._steps * int(epochs) - (step - self._fit_first_step)
+        return min(capacity, max(left, self._steps) + 1)
 
     # -- rows ----------------------------------------------------------------------
     def _commit_steps(self, step=None, resolve_before=None):
@@ -595,37 +626,53 @@ class PolicyCallback(keras.callbacks.Callback):
             self._committed_rows += total
             self._committed_step = runs[-1][2]
             self._history_changes += 1
-        self._resolve_epoch_rows(resolve_before)
+        self._pin_epoch_rates(resolve_before)
 
-    def _resolve_epoch_rows(self, before=None):
-        """Record pending epoch rows; their lr (the next batch's) is read off
-        the table. Rows ending at or after ``before`` wait for a refill."""
-        ready = [row for row in self._pending_epochs if before is None or row[2] < before]
-        self._pending_epochs = [row for row in self._pending_epochs
-                                if before is not None and row[2] >= before]
-        if not ready:
+    def _pin_epoch_rates(self, before=None):
+        """Before the table changes (a refill from optimizer step ``before``,
+        or the end of fit(); None): each pending epoch row's lr is the next
+        batch's rate, as the table holds it until then. A row takes the table
+        row of its end step when the epoch ends; one ending at or after
+        ``before`` waits, for the refill decides its next batch's rate, and
+        takes it at the next call. At the end of fit() the rows are final."""
+        pending = self._pending_epochs
+        for record in pending[self._final_epoch_rows:]:
+            if before is not None and record.end >= before:
+                record.row = None
+            elif record.row is None:
+                record.row = self._row_of(record.end)
+        if before is None:  # the end of fit(): these rows are final
+            self._final_epoch_rows = len(pending)
+
+    def _record_epoch_rows(self):
+        """Record the pending epoch rows (their plateau outcomes made first)."""
+        if not self._pending_epochs:
             return
+        for plateau in self._plateau_controls.values():
+            plateau.get_state()  # queued observations reach their rows
+        self._pin_epoch_rates()
+        ready, self._pending_epochs = self._pending_epochs, []
+        self._final_epoch_rows = 0
         # the bounds of each epoch's last step: one call per settings
-        last = Positions(np.array([fixed["bounds_at"][0] for _, fixed, _, _ in ready]),
-                         np.array([fixed["epoch"] - 1 for _, fixed, _, _ in ready]),
+        last = Positions(np.array([record.bounds_at[0] for record in ready]),
+                         np.array([record.epoch - 1 for record in ready]),
                          np.zeros(len(ready), np.int64))
         base_lr, max_lr = np.empty(len(ready)), np.empty(len(ready))
         k = 0
         while k < len(ready):
-            settings = ready[k][1]["bounds_at"][1]
+            settings = ready[k].bounds_at[1]
             j = k
-            while j + 1 < len(ready) and ready[j + 1][1]["bounds_at"][1] is settings:
+            while j + 1 < len(ready) and ready[j + 1].bounds_at[1] is settings:
                 j += 1
             base_lr[k:j + 1], max_lr[k:j + 1] = self.bounds(last[k:j + 1], settings)
             k = j + 1
-        for i, (logs, fixed, end, snapshot) in enumerate(ready):
-            row = self._row_of(end)
-            fixed = dict(fixed, lr=float(row[0]), base_lr=float(base_lr[i]),
-                         max_lr=float(max_lr[i]))
-            del fixed["bounds_at"]
+        for i, record in enumerate(ready):
+            row = record.row
+            fixed = {"epoch": record.epoch, **record.fixed, "lr": float(row[0]),
+                     "base_lr": float(base_lr[i]), "max_lr": float(max_lr[i])}
             if self.cycle_momentum:
                 fixed["momentum"] = float(row[1])
-            self._epoch_history.add(logs, fixed, snapshot)
+            self._epoch_history.add(record.logs, fixed, _mark(record.mark, record.plateau))
         self._history_changes += 1
 
     def _row_of(self, step):
@@ -645,18 +692,21 @@ class PolicyCallback(keras.callbacks.Callback):
             except Exception:  # the backend state may be unreadable mid-step
                 step = None
         self._commit_steps(step)
+        self._record_epoch_rows()
 
     # -- marks and rollback ----------------------------------------------------------
     def _snapshot(self):
         """What rolling back to this moment needs (JSON-able)."""
-        return {"step": self._step_now,
-                "rows": self._committed_rows + max(0, self._step_now - self._committed_step),
-                # settings are replaced, never changed in place: no copies
-                "epochs_done": self.epochs_done, "settings": self._settings,
-                "previous_settings": self._previous_settings,
-                "settings_from": self._settings_from,
-                "plateau": {name: plateau.get_state()
-                            for name, plateau in self._plateau_controls.items()}}
+        return _mark(self._mark_fields(), {name: plateau.get_state()
+                                           for name, plateau in self._plateau_controls.items()})
+
+    def _mark_fields(self):
+        """`_snapshot` but the plateau states, as a tuple (see `_mark`)."""
+        # settings are replaced, never changed in place: no copies
+        return (self._step_now,
+                self._committed_rows + max(0, self._step_now - self._committed_step),
+                self.epochs_done, self._settings, self._previous_settings,
+                self._settings_from)
 
     def _state_mark(self):
         """The snapshot a saved state resumes from (mid-epoch: the rows so far)."""
@@ -705,7 +755,7 @@ class PolicyCallback(keras.callbacks.Callback):
     def _roll_back(self, mark, epochs):
         self._iteration_history.truncate(mark["rows"])
         self._epoch_history.truncate(epochs)
-        self._pending_runs, self._pending_epochs = [], []
+        self._pending_runs, self._pending_epochs, self._final_epoch_rows = [], [], 0
         self._committed_rows = len(self._iteration_history)
         self._committed_step = self._step_now = mark["step"]
         self._restore_mark(mark)
@@ -832,7 +882,7 @@ class PolicyCallback(keras.callbacks.Callback):
         self._loaded_step = decoded.step
         self._origin = decoded.origin
         self._set_policy_state(decoded.policy_state)
-        self._pending_runs, self._pending_epochs = [], []
+        self._pending_runs, self._pending_epochs, self._final_epoch_rows = [], [], 0
         self._epoch_open = False
         self._history_changes += 1
         self._truncations += 1
@@ -849,6 +899,38 @@ class PolicyCallback(keras.callbacks.Callback):
             next_lr = "(set by fit)"
         return (f"<{self.policy_name} next_lr={next_lr} "
                 f"iterations={self.trn_iterations} epochs={self.epochs_done}>")
+
+
+class _EpochRecord:
+    """An epoch's row as its end left it; recorded when read (see
+    `PolicyCallback._record_epoch_rows`)."""
+
+    __slots__ = ("logs", "epoch", "end", "bounds_at", "mark", "fixed", "plateau", "row",
+                 "plateau_name")
+
+    def __init__(self, logs, epoch, end, bounds_at):
+        self.logs = logs            # the epoch's logs
+        self.epoch = epoch          # its number (1-based, over all fits)
+        self.end = end              # the optimizer step after its last batch
+        self.bounds_at = bounds_at  # (iteration of its last batch, settings)
+        self.mark = None            # `_mark_fields()` after its plateau update
+        self.fixed = {}             # plateau columns
+        self.plateau = {}           # plateau states after its update
+        self.row = None             # the table row of `end` (see _pin_epoch_rates)
+
+    def observed(self, not_improved_for_n_times, in_cooldown, state):
+        """The outcome of the epoch's queued observation by the policy's only
+        plateau control, ``plateau_name`` (`kerasclr.Plateau.observe_later`)."""
+        self.fixed = {"not_improved_for_n_times": not_improved_for_n_times,
+                      "in_cooldown": in_cooldown}
+        self.plateau = {self.plateau_name: state}
+
+
+def _mark(fields, plateau):
+    step, rows, epochs_done, settings, previous_settings, settings_from = fields
+    return {"step": step, "rows": rows, "epochs_done": epochs_done, "settings": settings,
+            "previous_settings": previous_settings, "settings_from": settings_from,
+            "plateau": plateau}
 
 
 def _is_number(value):

@@ -19,6 +19,12 @@ monitored value and either direction:
    cooldown of ``cooldown`` epochs starts. The count is not reset by a
    reduction: while the value stays on its plateau, the rate is reduced
    again every time a cooldown ends.
+
+With an infinite ``patience`` and no cooldown running, no observation can
+change a rate: the engine then queues the epochs' observations
+(`Plateau.observe_later`) and they are made, in order, when the state is
+next read (any of its attributes, `get_state`, or the next observation), so
+an epoch end of such a policy does no plateau work.
 """
 
 from __future__ import annotations
@@ -63,10 +69,26 @@ class Plateau:
         self.reset_state()
 
     def reset_state(self):
-        self.best = None
-        self.not_improved_for_n_times = 0
-        self.cooldown_counter = 0
-        self.seen = False
+        self._later = []       # queued observations (see observe_later)
+        self._state = {"best": None, "not_improved_for_n_times": 0, "cooldown_counter": 0,
+                       "seen": False}
+
+    def _field(name):  # noqa: N805 - makes the state's attributes
+        def get(self):
+            self._catch_up()
+            return self._state[name]
+
+        def set_(self, value):
+            self._catch_up()
+            self._state[name] = value
+
+        return property(get, set_)
+
+    best = _field("best")
+    not_improved_for_n_times = _field("not_improved_for_n_times")
+    cooldown_counter = _field("cooldown_counter")
+    seen = _field("seen")
+    del _field
 
     def get_config(self):
         return {"monitor": self.monitor, "mode": self.mode, "patience": self.patience,
@@ -76,11 +98,14 @@ class Plateau:
     STATE_FIELDS = ("best", "not_improved_for_n_times", "cooldown_counter", "seen")
 
     def get_state(self):
-        return {name: getattr(self, name) for name in self.STATE_FIELDS}
+        self._catch_up()
+        return dict(self._state)
 
     def set_state(self, state):
-        for name in self.STATE_FIELDS:
-            setattr(self, name, state[name])
+        """Replace the state (observations still queued are dropped: they
+        belong to the state replaced)."""
+        self._later = []
+        self._state = {name: state[name] for name in self.STATE_FIELDS}
 
     @staticmethod
     def check_state(state, problem):
@@ -97,30 +122,62 @@ class Plateau:
             problem("plateau.seen", f"must be true or false, got {state.get('seen')!r}")
 
     # -- epoch end ---------------------------------------------------------------
+    @property
+    def can_wait(self):
+        """Whether observations may be queued: no observation can change a
+        rate (infinite ``patience``) and no cooldown is running (nothing to
+        say at an epoch end)."""
+        return math.isinf(self.patience) and self._state["cooldown_counter"] == 0
+
+    def observe_later(self, logs, fit_call, epoch_index, observed):
+        """`observe` and `decide` for an epoch when the state is next read
+        (only while `can_wait`); then ``observed(not_improved_for_n_times,
+        in_cooldown, state)`` hands the epoch's outcome to its row: the
+        counts after step 2 and the state after step 3, as `observe` and
+        `decide` leave them."""
+        self._later.append((logs, fit_call, epoch_index, observed))
+
+    def _catch_up(self):
+        if self._later:
+            queue, self._later = self._later, []
+            state = self._state
+            for logs, fit_call, epoch_index, observed in queue:
+                outcome = self._observe(logs, fit_call, epoch_index)
+                columns = state["not_improved_for_n_times"], state["cooldown_counter"] > 0
+                if outcome == "count":
+                    self._decide()
+                observed(*columns, dict(state))
+
     def observe(self, logs, fit_call, epoch_index):
         """Steps 1-2 of the rule for one epoch's logs.
 
         Returns "skip" (nothing to compare this epoch), "count" (the count
         moved), or a `KerasclrError` to raise once the epoch row is recorded.
         """
+        self._catch_up()
+        return self._observe(logs, fit_call, epoch_index)
+
+    def _observe(self, logs, fit_call, epoch_index):
+        state = self._state
         value = logs.get(self.monitor)
         if value is None:
-            if self.seen or (fit_call.validation and self.monitor.startswith("val_")
-                             and not fit_call.validates_after(epoch_index)):
+            if state["seen"] or (fit_call.validation and self.monitor.startswith("val_")
+                                 and not fit_call.validates_after(epoch_index)):
                 return "skip"
             if math.isinf(self.patience):
-                self.not_improved_for_n_times += 1
+                state["not_improved_for_n_times"] += 1
                 return "count"
             return self._missing(logs, fit_call)
         value = value if type(value) is float else float(np.asarray(value).reshape(()))
-        self.seen = True
-        if math.isnan(value) or (self.best is not None and self._worse(value, self.best)):
-            self.not_improved_for_n_times += 1
+        state["seen"] = True
+        best = state["best"]
+        if math.isnan(value) or (best is not None and self._worse(value, best)):
+            state["not_improved_for_n_times"] += 1
         else:
-            self.not_improved_for_n_times = 0
+            state["not_improved_for_n_times"] = 0
         if not math.isnan(value):
-            self.best = value if self.best is None else (
-                min(self.best, value) if self.mode == "min" else max(self.best, value))
+            state["best"] = value if best is None else (
+                min(best, value) if self.mode == "min" else max(best, value))
         return "count"
 
     def _worse(self, value, best):
@@ -146,10 +203,15 @@ class Plateau:
 
     def decide(self):
         """Step 3 of the rule: "cooldown", "reduce" or None."""
-        if self.cooldown_counter > 0:
-            self.cooldown_counter -= 1
+        self._catch_up()
+        return self._decide()
+
+    def _decide(self):
+        state = self._state
+        if state["cooldown_counter"] > 0:
+            state["cooldown_counter"] -= 1
             return "cooldown"
-        if self.not_improved_for_n_times > self.patience:
+        if state["not_improved_for_n_times"] > self.patience:
             return "reduce"
         return None
 

@@ -3,7 +3,8 @@
 `StepTable` holds the learning rates (and, for momentum cycling, the
 momenta) of the coming optimizer steps in one variable of ``capacity`` rows
 of float32, used as a ring: step ``s`` reads row ``s % capacity``. A fill
-writes the rows of ``capacity`` consecutive steps from a given one; the
+writes the rows of up to ``capacity`` consecutive steps from a given one
+(as many as the ``fit()`` can still run, plus the step after it); the
 engine refills before a step beyond them can run (at an epoch begin, or a
 batch begin when epochs are longer than the table or of unknown length).
 One variable and two small ops per step (a remainder and a gather) are all
@@ -45,6 +46,7 @@ traces each function once.
 
 from __future__ import annotations
 
+import math
 import numbers
 import warnings
 import weakref
@@ -89,7 +91,12 @@ def step_reader(optimizer):
     if not isinstance(counter, keras.Variable):
         return read_numpy
     if keras.backend.backend() == "jax":
-        return lambda: int(np.asarray(counter.value))
+        def read_jax():
+            # the array itself: `.value` costs as much again (scope checks)
+            value = counter._value
+            return int(np.asarray(counter.value if value is None else value))
+
+        return read_jax
 
     def read():
         try:
@@ -128,6 +135,7 @@ class StepTable:
         self.columns = int(columns)
         self.host = np.zeros((self.capacity, self.columns))
         self.host_start = 0
+        self.filled = self.capacity   # steps the last fill computed, from host_start
         self.values = None
         if owner is not None:
             shape = (self.capacity,) if self.columns == 1 else (self.capacity, self.columns)
@@ -143,8 +151,9 @@ class StepTable:
     def fill(self, start, columns):
         """Write the values of steps ``start, start + 1, ...`` (host call).
 
-        ``columns`` holds one array per column (1 to ``capacity`` values);
-        the last row pads the rest of the table.
+        ``columns`` holds one array per column (1 to ``capacity`` values,
+        the steps the table `covers` from now on); the last row pads the rest
+        of the table.
         """
         rows = np.empty((self.capacity, self.columns), np.float32)
         count = None
@@ -165,6 +174,7 @@ class StepTable:
             _assign(self.values, ring[:, 0] if self.columns == 1 else ring)
         self.host = rows.astype(np.float64)
         self.host_start = int(start)
+        self.filled = count
 
     def host_copy(self):
         """A host-only table holding the same rows (shares no variable, and
@@ -183,10 +193,14 @@ class StepTable:
         """The host row of optimizer ``step``."""
         return self.host[min(max(int(step) - self.host_start, 0), self.capacity - 1)]
 
+    @property
+    def end(self):
+        """The first step after the filled rows."""
+        return self.host_start + self.filled
+
     def covers(self, first_step, count):
         """Whether the filled rows hold steps ``first_step .. + count - 1``."""
-        return (first_step >= self.host_start
-                and first_step + count <= self.host_start + self.capacity)
+        return first_step >= self.host_start and first_step + count <= self.end
 
     # -- in the train step -----------------------------------------------------
     def lookup(self, step):
@@ -209,8 +223,36 @@ class StepTable:
 
 def _assign(variable, value):
     """``variable.assign(value)`` from host data, converted first: a tensor
-    assigns faster than a numpy array or a float (JAX: about half the time)."""
-    variable.assign(keras.ops.convert_to_tensor(np.asarray(value, variable.dtype)))
+    assigns faster than a numpy array or a float. On JAX the conversion goes
+    through a compiled identity, whose argument transfer is the cheapest way
+    to the device (measured: about a third of ``jax.device_put``'s time);
+    a variable laid out by a ``keras.distribution`` keeps Keras's own path."""
+    value = np.asarray(value, variable.dtype)
+    if keras.backend.backend() == "jax" and getattr(variable, "_layout", None) is None:
+        variable.assign(_jax_identity()(value))
+    else:
+        variable.assign(keras.ops.convert_to_tensor(value))
+
+
+_JAX_IDENTITY = []
+
+
+def _jax_identity():
+    if not _JAX_IDENTITY:
+        import jax
+
+        _JAX_IDENTITY.append(jax.jit(lambda value: value))
+    return _JAX_IDENTITY[0]
+
+
+def _host_value(variable):
+    """A scalar variable's value on the host (NaN when it cannot be read
+    here, e.g. a variable of a distribution strategy)."""
+    try:
+        value = variable.value
+        return float(np.asarray(value) if keras.backend.backend() == "jax" else value)
+    except Exception:  # noqa: BLE001 - then the value is written anyway
+        return math.nan
 
 
 def _value(variable):
@@ -243,6 +285,7 @@ class Attachment:
         self.recording = False       # the recorder is part of this fit()
         self.train_functions = {}    # variant -> (train function, key), while detached
         self.plain_function = None   # (the model's own train function, key)
+        self._listed = None          # (key, the attached optimizer's variables)
 
     @property
     def variant(self):
@@ -255,6 +298,18 @@ class Attachment:
         if self.recording:
             return self.table.variables + self.recorder.variables
         return self.table.variables
+
+    def optimizer_variables(self, owner):
+        """What the attached ``owner`` lists as its variables: its own but its
+        float rate, then `variables`. Made once while they stay the same
+        (the JAX trainer asks three times per epoch; `attach` starts anew,
+        building the optimizer adds variables); a copy each time, like
+        Keras's own list."""
+        listed = self._listed
+        if listed is None or listed[0] != len(owner._variables):
+            own = [v for v in owner._variables if v is not owner._learning_rate]
+            listed = self._listed = (len(owner._variables), own + self.variables)
+        return listed[1][:]
 
     def learning_rate(self, step):
         row = self.table.lookup(step)
@@ -302,6 +357,7 @@ def attach(model, callback, capacity, cycle_momentum, record_losses=False):
         attachment.recorder = LossRecorder(model, owner, capacity)
         attachment.train_functions.pop(("losses",), None)
     attachment.recording = bool(record_losses)
+    attachment._listed = None  # listed anew, with or without the recorder
     owner.__dict__[ATTACHED] = attachment
     owner.__class__ = _attached_class(type(owner))
     for wrapper in _wrappers(model.optimizer):
@@ -316,23 +372,26 @@ def attach(model, callback, capacity, cycle_momentum, record_losses=False):
     return attachment
 
 
-def detach(model):
+def detach(model, rate=None):
     """Take the table off ``model``'s optimizer: a plain optimizer again.
 
-    The optimizer's float learning rate becomes the rate of the coming step;
-    the compiled train function is kept aside for the next ``fit()`` with a
-    kerasclr callback, and the model's own train function is put back.
+    The optimizer's float learning rate becomes ``rate``, the rate of the
+    coming step (read off the table when None); the compiled train function
+    is kept aside for the next ``fit()`` with a kerasclr callback, and the
+    model's own train function is put back.
     """
     owner = unwrap_optimizer(model.optimizer)
     attachment = owner.__dict__.pop(ATTACHED, None) if hasattr(owner, "__dict__") else None
     if attachment is None or attachment.table.values is None:
         return
-    rate = attachment.current_rate()
+    rate = attachment.current_rate() if rate is None else rate
     _plain_again(owner, ATTACHED_CLASS)
     for wrapper in _wrappers(model.optimizer):
         _plain_again(wrapper, PLAIN_SAVING_CLASS)
-    if isinstance(owner._learning_rate, keras.Variable):
-        _assign(owner._learning_rate, rate)
+    variable = owner._learning_rate
+    # a read is cheaper than a write: write only a changed rate
+    if isinstance(variable, keras.Variable) and _host_value(variable) != float(np.float32(rate)):
+        _assign(variable, rate)
     key = _train_function_key(model)
     function = getattr(model, "train_function", None)
     if function is not None:
@@ -487,8 +546,7 @@ def _attached_class(base):
         # step reads while attached: a train step carries as many state
         # arrays as the plain optimizer's (JAX passes and returns each one
         # every step). Saving and loading use the plain list (_variables).
-        own = [v for v in self._variables if v is not self._learning_rate]
-        return own + self.__dict__[ATTACHED].variables
+        return self.__dict__[ATTACHED].optimizer_variables(self)
 
     def save_own_variables(self, store):
         attachment = self.__dict__[ATTACHED]

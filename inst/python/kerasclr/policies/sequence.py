@@ -17,6 +17,7 @@ across a boundary, because the rate is a function of the position only.
 
 from __future__ import annotations
 
+import bisect
 import numbers
 
 import numpy as np
@@ -88,11 +89,18 @@ class Sequence(PolicyCallback):
                              for name, value in phase.initial_settings().items()})
         return settings
 
-    @staticmethod
-    def _phase_settings(settings, k):
-        prefix = f"{k}/"
-        return {name[len(prefix):]: value for name, value in settings.items()
-                if name.startswith(prefix)}
+    def _phase_settings(self, settings, k):
+        """Phase ``k``'s own settings out of the sequence's ``settings``
+        (settings are replaced, never changed in place: split once each)."""
+        split = self.__dict__.get("_split_settings")
+        if split is None or split[0] is not settings:
+            split = (settings, [{} for _ in self.phases])
+            for name, value in settings.items():
+                phase, _, own = name.partition("/")
+                if own:
+                    split[1][int(phase)][own] = value
+            self.__dict__["_split_settings"] = split
+        return split[1][k]
 
     def phase_at(self, positions):
         """The index of the phase of each of ``positions``."""
@@ -111,17 +119,21 @@ class Sequence(PolicyCallback):
     def _by_phase(self, positions, settings, function):
         """``function(phase, local positions, phase settings)`` per phase, merged."""
         which = self.phase_at(positions)
+        if np.all(which[1:] >= which[:-1]):  # in order (a fill): a slice per phase
+            edges = np.searchsorted(which, np.arange(len(self.phases) + 1)).tolist()
+            parts = [(k, slice(edges[k], edges[k + 1])) for k in range(len(self.phases))
+                     if edges[k] < edges[k + 1]]
+        else:
+            parts = [(k, which == k) for k in np.unique(which).tolist()]
         out = None
-        for k in np.unique(which).tolist():
-            mask = which == k
-            values = function(self.phases[k], self._local(positions[mask], k),
-                              self._phase_settings(settings, k))
-            values = [np.broadcast_to(np.asarray(v, np.float64), (int(mask.sum()),))
-                      for v in (values if isinstance(values, tuple) else (values,))]
+        for k, part in parts:
+            local = self._local(positions[part], k)
+            values = function(self.phases[k], local, self._phase_settings(settings, k))
             if out is None:
-                out = [np.empty(len(positions)) for _ in values]
-            for column, value in zip(out, values):
-                column[mask] = value
+                count = len(values) if isinstance(values, tuple) else 1
+                out = [np.empty(len(positions)) for _ in range(count)]
+            for column, value in zip(out, values if isinstance(values, tuple) else (values,)):
+                column[part] = value
         return out if out is not None else [np.empty(0)]
 
     def schedule(self, positions, settings):
@@ -204,8 +216,10 @@ class Sequence(PolicyCallback):
     def _active_plateau(self):
         if self.plateau is not None:
             return super()._active_plateau()
-        k = int(self.phase_at(Positions(max(0, self.next_iteration - 1),
-                                        self.epochs_done - 1, 0)))
+        # the phase of the epoch's last step
+        coordinate = (max(0, self.next_iteration - 1) if self.unit == "steps"
+                      else self.epochs_done - 1)
+        k = bisect.bisect_right(self.boundaries, coordinate)
         phase = self.phases[k]
         active = phase._active_plateau()
         if active is None:
