@@ -29,6 +29,13 @@ against constant: a PASS/MISS within it is not resolved by this run. A
 measurement repeats ``fit()`` until it lasts at least ``--min-seconds`` (the
 same number of fits for every variant).
 
+After the rounds, the kerasclr variants are trained a few more times with
+a timer around every Keras hook of kerasclr's callbacks: the time spent
+there per ``fit()`` ("host work in kerasclr's hooks") and its share of the
+``fit()``. That share moves far less with the machine's load than the
+ratios do (both of its terms slow down alike); what the ratio shows beyond
+it is the cost inside the compiled step.
+
 The figures are ratios measured in one run; compare them, not the absolute
 times, across machines and runs. Targets (issue 16) are marked PASS/MISS
 from the paired median; they never make the script fail.
@@ -45,6 +52,7 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import math
 import os
@@ -379,7 +387,61 @@ def run_scenario(scenario, rounds, min_seconds):
         fit()
     repeats = repeats_for(actions[scenario.variants[0]], min_seconds)
     times = interleaved(actions, rounds, repeats)
-    return times, repeats
+    measured = [name for name in scenario.variants
+                if any(isinstance(callback, kerasclr.engine.PolicyCallback)
+                       for callback in VARIANTS[name].callbacks(run))]
+    return times, repeats, host_share(actions, measured, max(5, rounds))
+
+
+# -- kerasclr's own host work, measured inside the same fits --------------------------
+HOOKS = ("on_train_begin", "on_epoch_begin", "on_train_batch_begin", "on_train_batch_end",
+         "on_epoch_end", "on_train_end")
+
+
+@contextlib.contextmanager
+def timed_hooks():
+    """Adds the time spent in every Keras hook of kerasclr's callbacks (the
+    policies' engine and `kerasclr.TensorBoardRates`) to the list it yields."""
+    spent = [0.0]
+    patched = []
+    for cls in (kerasclr.engine.PolicyCallback, kerasclr.TensorBoardRates):
+        for name in HOOKS:
+            original = cls.__dict__.get(name)
+            if original is None:
+                continue
+
+            def timed(self, *args, _original=original, **kwargs):
+                start = time.perf_counter()
+                try:
+                    return _original(self, *args, **kwargs)
+                finally:
+                    spent[0] += time.perf_counter() - start
+
+            setattr(cls, name, timed)
+            patched.append((cls, name, original))
+    try:
+        yield spent
+    finally:
+        for cls, name, original in patched:
+            setattr(cls, name, original)
+
+
+def host_share(actions, names, fits):
+    """Per variant: median seconds per fit() in kerasclr's hooks, and their
+    median share of the fit() (``fits`` timed fits, after the rounds)."""
+    shares = {}
+    with timed_hooks() as spent:
+        for name in names:
+            per_fit, fractions = [], []
+            for _ in range(fits):
+                spent[0] = 0.0
+                start = time.perf_counter()
+                actions[name]()
+                total = time.perf_counter() - start
+                per_fit.append(spent[0])
+                fractions.append(spent[0] / total)
+            shares[name] = (statistics.median(per_fit), statistics.median(fractions))
+    return shares
 
 
 def main():
@@ -414,7 +476,7 @@ def main():
         if backend in scenario.skip:
             print(f"  skipped on {backend}: {scenario.skip[backend]}")
             continue
-        times, repeats = run_scenario(scenario, args.rounds, args.min_seconds)
+        times, repeats, shares = run_scenario(scenario, args.rounds, args.min_seconds)
         constant, cosine = scenario.variants[:2]
         print(f"  {repeats} fit() call(s) per measurement, {scenario.run.steps} steps each")
         print_table(times, scenario.run.steps, labels,
@@ -422,6 +484,10 @@ def main():
         for target in scenario.targets:
             if backend in target.backends:
                 print_target(times, labels, target.variant, target.reference, target.limit)
+        for name, (seconds, share) in shares.items():
+            print(f"  host work in kerasclr's hooks, {labels[name]}: {seconds * 1e3:.2f} ms "
+                  f"per fit() = {100 * share:.2f} % of it (median of {max(5, args.rounds)} "
+                  "more fits)")
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"\nfinished in {time.perf_counter() - started:.0f} s, load average {load}")
 
