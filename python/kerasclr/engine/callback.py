@@ -18,7 +18,11 @@ state. The engine turns it into exact per-step rates:
   policy later fills the model's table);
 - it records one row per epoch with the epoch's logs and, beside it, what
   rolling back to that epoch's end needs (BackupAndRestore, a resumed run
-  whose model checkpoint is older than the callback state);
+  whose model checkpoint is older than the callback state); an epoch end
+  keeps a small record (the logs, the end step, the settings) and the row
+  is built when read, and a plateau control that cannot change a rate
+  (infinite patience) makes its observations then too
+  (`kerasclr.Plateau.observe_later`);
 - it saves and loads the state through the one codec,
   `kerasclr.engine.state`.
 
