@@ -358,7 +358,10 @@ class PolicyCallback(keras.callbacks.Callback):
                 self._commit_all(read_step=True)
             else:
                 self._pin_epoch_rates()
-            rate = None if self._epoch_open else float(self._values_at(self._step_now)[0])
+            rate = None  # detach reads it off the table, at the step counter
+            if not self._epoch_open:  # the next batch's rate, as the callback knows it
+                known = float(self._row_of(self._step_now)[0])
+                rate = known if math.isfinite(known) else None
             self._table = self._table.host_copy()
             tables.detach(self.model, rate)
         self._attachment = None
@@ -471,11 +474,11 @@ class PolicyCallback(keras.callbacks.Callback):
         error = self._epoch_end_update(record, epoch)
         self.after_epoch()
         record.mark = self._mark_fields()
-        row = self._row_of(step)
-        record.row = row if math.isfinite(row[0]) else None  # else: pinned later
         self._pending_epochs.append(record)
-        logs["learning_rate"] = float(row[0] if record.row is not None
-                                      else self._values_at(step)[0])
+        # the row first, then its rate (if that cannot be computed, the row
+        # stays, and takes its rate when pinned: _pin_epoch_rates)
+        record.row = self._values_at(step)
+        logs["learning_rate"] = float(record.row[0])
         if error is not None:
             raise error
 

@@ -285,7 +285,7 @@ class Attachment:
         self.recording = False       # the recorder is part of this fit()
         self.train_functions = {}    # variant -> (train function, key), while detached
         self.plain_function = None   # (the model's own train function, key)
-        self._listed = None          # (key, the attached optimizer's variables)
+        self._listed = None          # (len(owner._variables), what the owner lists)
 
     @property
     def variant(self):

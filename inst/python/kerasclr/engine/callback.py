@@ -18,7 +18,11 @@ state. The engine turns it into exact per-step rates:
   policy later fills the model's table);
 - it records one row per epoch with the epoch's logs and, beside it, what
   rolling back to that epoch's end needs (BackupAndRestore, a resumed run
-  whose model checkpoint is older than the callback state);
+  whose model checkpoint is older than the callback state); an epoch end
+  keeps a small record (the logs, the end step, the settings) and the row
+  is built when read, and a plateau control that cannot change a rate
+  (infinite patience) makes its observations then too
+  (`kerasclr.Plateau.observe_later`);
 - it saves and loads the state through the one codec,
   `kerasclr.engine.state`.
 
@@ -354,7 +358,10 @@ class PolicyCallback(keras.callbacks.Callback):
                 self._commit_all(read_step=True)
             else:
                 self._pin_epoch_rates()
-            rate = None if self._epoch_open else float(self._values_at(self._step_now)[0])
+            rate = None  # detach reads it off the table, at the step counter
+            if not self._epoch_open:  # the next batch's rate, as the callback knows it
+                known = float(self._row_of(self._step_now)[0])
+                rate = known if math.isfinite(known) else None
             self._table = self._table.host_copy()
             tables.detach(self.model, rate)
         self._attachment = None
@@ -467,11 +474,11 @@ class PolicyCallback(keras.callbacks.Callback):
         error = self._epoch_end_update(record, epoch)
         self.after_epoch()
         record.mark = self._mark_fields()
-        row = self._row_of(step)
-        record.row = row if math.isfinite(row[0]) else None  # else: pinned later
         self._pending_epochs.append(record)
-        logs["learning_rate"] = float(row[0] if record.row is not None
-                                      else self._values_at(step)[0])
+        # the row first, then its rate (if that cannot be computed, the row
+        # stays, and takes its rate when pinned: _pin_epoch_rates)
+        record.row = self._values_at(step)
+        logs["learning_rate"] = float(record.row[0])
         if error is not None:
             raise error
 

@@ -104,8 +104,13 @@ class Sequence(PolicyCallback):
 
     def phase_at(self, positions):
         """The index of the phase of each of ``positions``."""
-        coordinate = positions.iteration if self.unit == "steps" else positions.epoch
-        return np.searchsorted(self.boundaries, coordinate, side="right")
+        return np.searchsorted(self.boundaries,
+                               self._coordinate(positions.iteration, positions.epoch),
+                               side="right")
+
+    def _coordinate(self, iteration, epoch):
+        """What the boundaries count: ``iteration`` or ``epoch`` (0-based)."""
+        return iteration if self.unit == "steps" else epoch
 
     def _local(self, positions, k):
         start, steps = self._starts[k], self._steps_per_epoch
@@ -129,10 +134,10 @@ class Sequence(PolicyCallback):
         for k, part in parts:
             local = self._local(positions[part], k)
             values = function(self.phases[k], local, self._phase_settings(settings, k))
+            values = values if isinstance(values, tuple) else (values,)
             if out is None:
-                count = len(values) if isinstance(values, tuple) else 1
-                out = [np.empty(len(positions)) for _ in range(count)]
-            for column, value in zip(out, values if isinstance(values, tuple) else (values,)):
+                out = [np.empty(len(positions)) for _ in values]
+            for column, value in zip(out, values):
                 column[part] = value
         return out if out is not None else [np.empty(0)]
 
@@ -216,10 +221,9 @@ class Sequence(PolicyCallback):
     def _active_plateau(self):
         if self.plateau is not None:
             return super()._active_plateau()
-        # the phase of the epoch's last step
-        coordinate = (max(0, self.next_iteration - 1) if self.unit == "steps"
-                      else self.epochs_done - 1)
-        k = bisect.bisect_right(self.boundaries, coordinate)
+        # the phase of the epoch's last step (`phase_at` of one position)
+        k = bisect.bisect_right(self.boundaries, self._coordinate(
+            max(0, self.next_iteration - 1), self.epochs_done - 1))
         phase = self.phases[k]
         active = phase._active_plateau()
         if active is None:
