@@ -9,6 +9,7 @@ import pytest
 import kerasclr
 from conftest import applied_rates_model, tiny_model
 from fit_helpers import fit_epochs
+from kerasclr.engine.callback import MAX_PLANNED_CAPACITY
 
 BAD_ARGUMENTS = [
     # (arguments, exception, message pattern)
@@ -122,14 +123,19 @@ def test_scale_fn_bad_value_in_fit_is_clear_and_keeps_history():
                                          r"got nan for cycle 3"):
         fit_epochs(model, x, y, clr, 3)
     assert len(clr.history) == 0 and type(model.optimizer) is plain
-    # Beyond the first table (1024 rows): epochs already recorded stay.
+    # Beyond the first table (a fit() longer than the largest table a fit()
+    # plans, so refilled): epochs already recorded stay.
+    first_table = MAX_PLANNED_CAPACITY
+    bad_cycle = first_table // 4 + 50   # in the table of the refill after epoch 81
     late = kerasclr.CyclicLR(step_size=2, verbose=0,
-                             scale_fn=lambda c: 1.0 if c < 400 else math.nan)
-    with pytest.raises(ValueError, match=r"got nan for cycle 400"):
-        kerasclr.replay_epochs(late, 100, epochs=20)
-    assert len(late.history) == 1000 and len(late.history_epoch) == 10
+                             scale_fn=lambda c: 1.0 if c < bad_cycle else math.nan)
+    with pytest.raises(ValueError, match=fr"got nan for cycle {bad_cycle}"):
+        kerasclr.replay_epochs(late, 100, epochs=first_table // 100 + 10)
+    done = first_table // 100  # whole epochs of 100 steps in the first table
+    assert len(late.history) == 100 * done and len(late.history_epoch) == done
     np.testing.assert_allclose(late.history["lr"],
-                               kerasclr.clr_schedule(range(1000), step_size=2), rtol=1e-6)
+                               kerasclr.clr_schedule(range(100 * done), step_size=2),
+                               rtol=1e-6)
 
 
 def test_needs_compiled_model():

@@ -62,6 +62,9 @@ from kerasclr.engine.plateau import Plateau
 from kerasclr.errors import ArgumentError, KerasclrError
 
 MIN_CAPACITY = 1024
+# A new table holds a whole fit() of known length (one fill at its start)
+# up to this many rows (64 KiB of float32 rates); longer fits refill.
+MAX_PLANNED_CAPACITY = 16384
 
 
 class Positions:
@@ -146,6 +149,7 @@ class PolicyCallback(keras.callbacks.Callback):
         self._table = None
         self._attachment = None
         self._step_reader = None           # reads the optimizer's step counter
+        self._state_sync = None            # syncs the model's JAX state (else None)
         self._fit = fit_context.FitCall()
         self._steps = None                 # steps per epoch of this fit
         self._fit_first_step = 0           # optimizer step when this fit began
@@ -214,7 +218,8 @@ class PolicyCallback(keras.callbacks.Callback):
         return {} if self.plateau is None else {"plateau": self.plateau.get_config()}
 
     def after_epoch(self):
-        """A policy's own message at an epoch end (none by default)."""
+        """A policy's own message at an epoch end (none by default); called
+        only when ``verbose > 0``."""
 
     def preview(self, iterations, steps_per_epoch=None, what="lr", dtype="float32"):
         """The policy's values at training ``iterations`` (a `Positions` or
@@ -240,10 +245,23 @@ class PolicyCallback(keras.callbacks.Callback):
     def _plateau_controls(self):
         """`_plateaus()`, made once (a policy's plateau controls are fixed when
         it is constructed): epoch ends read it."""
-        controls = self.__dict__.get("_plateau_controls_made")
-        if controls is None:
-            controls = self.__dict__["_plateau_controls_made"] = self._plateaus()
-        return controls
+        return self._made_plateau_controls()[0]
+
+    @property
+    def _sole_plateau(self):
+        """``(name, plateau)`` when the policy's own plateau control is its
+        only one (it then decides at every epoch end), else None."""
+        return self._made_plateau_controls()[1]
+
+    def _made_plateau_controls(self):
+        made = self.__dict__.get("_plateau_controls_made")
+        if made is None:
+            controls = self._plateaus()
+            sole = None
+            if self.plateau is not None and len(controls) == 1:
+                sole, = controls.items()
+            made = self.__dict__["_plateau_controls_made"] = (controls, sole)
+        return made
 
     def _active_plateau(self):
         """The plateau control deciding at this epoch end: ``(plateau,
@@ -305,7 +323,11 @@ class PolicyCallback(keras.callbacks.Callback):
     @property
     def next_iteration(self):
         """The training iteration of the next batch (rows so far, in a fit())."""
-        return self._committed_rows + max(0, self._step_now - self._committed_step)
+        return self._rows_at(self._step_now)
+
+    def _rows_at(self, step):
+        """Rows (training iterations) before optimizer ``step``, in this fit."""
+        return self._committed_rows + max(0, step - self._committed_step)
 
     @property
     def optimizer_step(self):
@@ -331,10 +353,11 @@ class PolicyCallback(keras.callbacks.Callback):
         """The table row of optimizer ``step`` (as applied), computed when the
         table does not hold it (before the first fit(), beyond the steps a
         fill computed, or a refill that failed)."""
-        if self._table is not None and self._table.covers(step, 1):
-            return self._table.row(step)
+        table = self._table
+        if table is not None and table.host_start <= step < table.end:
+            return table.host[step - table.host_start].tolist()
         columns = self._columns_ahead(1, step)
-        return np.asarray([float(np.float32(column[0])) for column in columns])
+        return [float(np.float32(column[0])) for column in columns]
 
     # -- Keras hooks -----------------------------------------------------------
     def _guarded(self, hook, *args):
@@ -389,7 +412,8 @@ class PolicyCallback(keras.callbacks.Callback):
         _build_optimizer(model)
         self._commit_all()  # rows of the last fit, off its table
         self._attachment = tables.attach(model, self, capacity, self.cycle_momentum,
-                                         record_losses=self.records_losses)
+                                         record_losses=self.records_losses,
+                                         new_capacity=self._planned_capacity(capacity))
         self._table = self._attachment.table
         if self._fit.callbacks is not None:
             # An error elsewhere ends fit() without on_train_end: once that
@@ -420,11 +444,12 @@ class PolicyCallback(keras.callbacks.Callback):
             self._check_step_at_epoch_begin = False
             self._align_with_optimizer(step)
         self._epoch_open = True
-        self._epoch_first_step = self._step_now
+        step = self._epoch_first_step = self._step_now
         self._batches_seen = 0
-        if self._refill_in_batches or not self._table.covers(self._step_now,
-                                                              self._steps):
-            self._fill(self._step_now)
+        table = self._table
+        # (`table.covers(step, self._steps)`, inline: every epoch begins here)
+        if self._refill_in_batches or not table.host_start <= step <= table.end - self._steps:
+            self._fill(step)
 
     def on_train_batch_begin(self, batch, logs=None):
         if not self._refill_in_batches:
@@ -470,9 +495,10 @@ class PolicyCallback(keras.callbacks.Callback):
         if moved:
             self._fill(step)
         record = _EpochRecord(dict(logs), epoch_number, step,
-                              (max(0, self.next_iteration - 1), self._settings))
+                              (max(0, self._rows_at(step) - 1), self._settings))
         error = self._epoch_end_update(record, epoch)
-        self.after_epoch()
+        if self.verbose > 0:
+            self.after_epoch()
         record.mark = self._mark_fields()
         self._pending_epochs.append(record)
         # the row first, then its rate (if that cannot be computed, the row
@@ -490,13 +516,18 @@ class PolicyCallback(keras.callbacks.Callback):
         """Plateau logic for the epoch of ``record``: its plateau columns and
         state, now or (a plateau that can wait) when next read. Returns an
         error to raise once the row is recorded, or None."""
-        controls = self._plateau_controls
+        controls, sole = self._made_plateau_controls()
         if not controls:
             return None
-        active = self._active_plateau()
-        if active is not None and len(controls) == 1 and active[0].can_wait:
+        if sole is not None and sole[1].can_wait:
+            # the usual case (the policy's own control, alone): no lookup
+            active, waiting = None, sole[1]
+        else:
+            active = self._active_plateau()
+            waiting = None if active is None else active[0]
+        if waiting is not None and len(controls) == 1 and waiting.can_wait:
             record.plateau_name, = controls
-            active[0].observe_later(record.logs, self._fit, epoch_index, record.observed)
+            waiting.observe_later(record.logs, self._fit, epoch_index, record.observed)
             return None
         error = None
         record.fixed = {"not_improved_for_n_times": 0, "in_cooldown": False}
@@ -550,7 +581,7 @@ class PolicyCallback(keras.callbacks.Callback):
     # -- table -----------------------------------------------------------------------
     def _columns_ahead(self, count, step):
         """Rate (and momentum) columns of ``count`` steps from optimizer ``step``."""
-        iteration = self._committed_rows + max(0, step - self._committed_step)
+        iteration = self._rows_at(step)
         in_epoch = (step - self._epoch_first_step) if self._epoch_open else 0
         positions = Positions.ahead(count, iteration, self.epochs_done, in_epoch,
                                     self._steps if self.uses_epochs else None)
@@ -580,6 +611,18 @@ class PolicyCallback(keras.callbacks.Callback):
         if self._epoch_open:
             self._step_now = max(self._step_now, step)
         self._table.fill(step, columns)
+
+    def _planned_capacity(self, capacity):
+        """Rows of a new table for this fit(): at least ``capacity``, and the
+        whole fit() when its length is known (its steps and the next batch's,
+        rounded up to a power of two, so that later fits of similar length
+        reuse the table and its compiled train function), at most
+        `MAX_PLANNED_CAPACITY`."""
+        epochs = self._fit_params.get("epochs")
+        if not self._steps or not isinstance(epochs, numbers.Integral):
+            return capacity
+        rows = 1 << (self._steps * int(epochs)).bit_length()  # > steps * epochs
+        return max(capacity, min(rows, MAX_PLANNED_CAPACITY))
 
     def _fill_length(self, step):
         """Steps a fill from optimizer ``step`` computes: the table's capacity,
@@ -711,7 +754,7 @@ class PolicyCallback(keras.callbacks.Callback):
         """`_snapshot` but the plateau states, as a tuple (see `_mark`)."""
         # settings are replaced, never changed in place: no copies
         return (self._step_now,
-                self._committed_rows + max(0, self._step_now - self._committed_step),
+                self._rows_at(self._step_now),
                 self.epochs_done, self._settings, self._previous_settings,
                 self._settings_from)
 
@@ -811,15 +854,18 @@ class PolicyCallback(keras.callbacks.Callback):
                     "of another model; a callback serves one fit() at a time.")
 
     def _sync_backend(self):
-        # JAX keeps variables in a detached state during an epoch.
-        sync = getattr(self.model, "jax_state_sync", None)
+        # JAX keeps variables in a detached state during an epoch. (`_model`:
+        # Keras's `model` property syncs too, at every read.)
+        sync = getattr(self._model, "jax_state_sync", None)
         if sync is not None:
             sync()
 
     def _read_step(self):
-        self._sync_backend()
         if self._step_reader is None:
             self._step_reader = tables.step_reader(self.model.optimizer)
+            self._state_sync = getattr(self._model, "jax_state_sync", None)
+        if self._state_sync is not None:
+            self._state_sync()
         return self._step_reader()
 
     # -- state -------------------------------------------------------------------------
