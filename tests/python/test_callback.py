@@ -310,3 +310,53 @@ def test_plateau_counters_read_during_fit_are_current():
     assert [best for _, best in reader.seen] == list(np.minimum.accumulate(val_loss))
     assert clr.history_epoch["not_improved_for_n_times"].tolist() == counts
     assert clr.not_improved_for_n_times == counts[-1]
+
+
+class StopAfterBatches(keras.callbacks.Callback):
+    """Stops training after ``count`` batches (over the whole fit)."""
+
+    def __init__(self, count):
+        super().__init__()
+        self.count, self.seen = count, 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.seen += 1
+        if self.seen == self.count:
+            self.model.stop_training = True
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.parametrize("how", ["stop_training", "data_ran_out", "partial_execution"])
+def test_epochs_that_end_early_get_the_rows_of_the_steps_they_ran(how):
+    """The end of an epoch is where its steps ended, whether it ran all its
+    batches (on JAX and PyTorch then known without reading the step counter),
+    was stopped by another callback, ran out of data, or ended with a shorter
+    execution of `steps_per_execution` batches."""
+    if how == "partial_execution" and BACKEND == "torch":
+        pytest.skip("the torch backend refuses steps_per_execution > 1")
+    steps = 6
+    model, x, y = applied_rates_model(steps, 4 if how == "partial_execution" else 1)
+    clr = kerasclr.CyclicLR(step_size=4, verbose=0)
+    if how == "stop_training":  # the second epoch stops after its third batch
+        history = fit_epochs(model, x, y, clr, 3, extra=[StopAfterBatches(steps + 3)])
+        ends = [steps, steps + 3]
+    elif how == "data_ran_out":  # ten batches for two epochs of six
+
+        def batches():
+            for i in range(10):
+                yield x[i % steps:i % steps + 1], y[i % steps:i % steps + 1]
+
+        history = model.fit(batches(), steps_per_epoch=steps, epochs=2, verbose=0,
+                            callbacks=[clr])
+        ends = [steps, 10]
+    else:  # executions of 4 and 2 batches
+        history = fit_epochs(model, x, y, clr, 2)
+        ends = [steps, 2 * steps]
+    assert int(model.optimizer.iterations.numpy()) == ends[-1]
+    np.testing.assert_array_equal(clr.history["lr"],
+                                  kerasclr.clr_schedule(range(ends[-1]), step_size=4))
+    assert clr.history_epoch["epoch"].tolist() == [1, 2]
+    expected_epoch_lr = kerasclr.clr_schedule(ends, step_size=4).tolist()
+    assert clr.history_epoch["lr"].tolist() == expected_epoch_lr
+    assert history.history["learning_rate"] == expected_epoch_lr
+    assert clr.next_lr == expected_epoch_lr[-1]

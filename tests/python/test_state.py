@@ -136,6 +136,21 @@ def test_state_round_trip_through_json(tmp_path):
     assert from_file.get_state() == clr.get_state()
 
 
+def test_loading_a_state_replaces_epochs_not_yet_recorded(tmp_path):
+    """Epochs that ended after a save are recorded only when read; loading
+    the saved state replaces them too (the state resumes at the save)."""
+    model = momentum_model()
+    clr = kerasclr.CyclicLR(verbose=0, **CASES["cycle"]["args"])
+    train(model, clr, CASES["cycle"], 0, 2)
+    saved = tables(clr, model)
+    path = clr.save(tmp_path / "clr.json")
+    train(model, clr, CASES["cycle"], 2, 4)  # two more epochs, not read
+    clr.load(path)
+    assert clr.epochs_done == 2
+    assert clr.history.to_dict("list") == saved["history"]
+    assert clr.history_epoch.to_dict("list") == saved["history_epoch"]
+
+
 def test_state_of_custom_scale_fn_needs_the_function():
     def half(x):
         return 0.5
