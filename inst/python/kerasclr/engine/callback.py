@@ -62,6 +62,9 @@ from kerasclr.engine.plateau import Plateau
 from kerasclr.errors import ArgumentError, KerasclrError
 
 MIN_CAPACITY = 1024
+# A new table holds a whole fit() of known length (one fill at its start)
+# up to this many rows (64 KiB of float32 rates); longer fits refill.
+MAX_PLANNED_CAPACITY = 16384
 
 
 class Positions:
@@ -146,6 +149,7 @@ class PolicyCallback(keras.callbacks.Callback):
         self._table = None
         self._attachment = None
         self._step_reader = None           # reads the optimizer's step counter
+        self._state_sync = None            # syncs the model's JAX state (else None)
         self._fit = fit_context.FitCall()
         self._steps = None                 # steps per epoch of this fit
         self._fit_first_step = 0           # optimizer step when this fit began
@@ -156,12 +160,17 @@ class PolicyCallback(keras.callbacks.Callback):
         self._pending_runs = []            # (epoch, end step, settings): not yet rows
         self._pending_epochs = []          # epoch rows not yet recorded (_EpochRecord)
         self._final_epoch_rows = 0         # ... of which the first have their final lr
+        self._quiet_epochs = False         # epochs may end quietly (_epoch_end)
+        self._quiet_ends = []              # quiet epoch ends not yet records
+        self._final_quiet_ends = 0         # ... of which the first ended a past fit()
         self._origin = None                # mark of the first train begin
         self._epoch_open = False
         self._epoch_first_step = 0
         self._refill_in_batches = False
         self._batches_seen = 0
         self._batches_seen_lock = threading.Lock()
+        self._last_batch_end = None        # the last batch-end hook's batch, this epoch
+        self._steps_counted = False        # each batch ends one step (_epoch_end_step)
         self._check_step_at_epoch_begin = False
         self._loaded_step = None
         self._saved_file = None            # what the last save/load left on disk
@@ -214,7 +223,8 @@ class PolicyCallback(keras.callbacks.Callback):
         return {} if self.plateau is None else {"plateau": self.plateau.get_config()}
 
     def after_epoch(self):
-        """A policy's own message at an epoch end (none by default)."""
+        """A policy's own message at an epoch end (none by default); called
+        only when ``verbose > 0``."""
 
     def preview(self, iterations, steps_per_epoch=None, what="lr", dtype="float32"):
         """The policy's values at training ``iterations`` (a `Positions` or
@@ -240,10 +250,23 @@ class PolicyCallback(keras.callbacks.Callback):
     def _plateau_controls(self):
         """`_plateaus()`, made once (a policy's plateau controls are fixed when
         it is constructed): epoch ends read it."""
-        controls = self.__dict__.get("_plateau_controls_made")
-        if controls is None:
-            controls = self.__dict__["_plateau_controls_made"] = self._plateaus()
-        return controls
+        return self._made_plateau_controls()[0]
+
+    @property
+    def _sole_plateau(self):
+        """``(name, plateau)`` when the policy's own plateau control is its
+        only one (it then decides at every epoch end), else None."""
+        return self._made_plateau_controls()[1]
+
+    def _made_plateau_controls(self):
+        made = self.__dict__.get("_plateau_controls_made")
+        if made is None:
+            controls = self._plateaus()
+            sole = None
+            if self.plateau is not None and len(controls) == 1:
+                sole, = controls.items()
+            made = self.__dict__["_plateau_controls_made"] = (controls, sole)
+        return made
 
     def _active_plateau(self):
         """The plateau control deciding at this epoch end: ``(plateau,
@@ -305,7 +328,11 @@ class PolicyCallback(keras.callbacks.Callback):
     @property
     def next_iteration(self):
         """The training iteration of the next batch (rows so far, in a fit())."""
-        return self._committed_rows + max(0, self._step_now - self._committed_step)
+        return self._rows_at(self._step_now)
+
+    def _rows_at(self, step):
+        """Rows (training iterations) before optimizer ``step``, in this fit."""
+        return self._committed_rows + max(0, step - self._committed_step)
 
     @property
     def optimizer_step(self):
@@ -331,10 +358,11 @@ class PolicyCallback(keras.callbacks.Callback):
         """The table row of optimizer ``step`` (as applied), computed when the
         table does not hold it (before the first fit(), beyond the steps a
         fill computed, or a refill that failed)."""
-        if self._table is not None and self._table.covers(step, 1):
-            return self._table.row(step)
+        table = self._table
+        if table is not None and table.host_start <= step < table.end:
+            return table.host[step - table.host_start].tolist()
         columns = self._columns_ahead(1, step)
-        return np.asarray([float(np.float32(column[0])) for column in columns])
+        return [float(np.float32(column[0])) for column in columns]
 
     # -- Keras hooks -----------------------------------------------------------
     def _guarded(self, hook, *args):
@@ -358,6 +386,7 @@ class PolicyCallback(keras.callbacks.Callback):
                 self._commit_all(read_step=True)
             else:
                 self._pin_epoch_rates()
+                self._final_quiet_ends = len(self._quiet_ends)  # final when recorded
             rate = None  # detach reads it off the table, at the step counter
             if not self._epoch_open:  # the next batch's rate, as the callback knows it
                 known = float(self._row_of(self._step_now)[0])
@@ -389,7 +418,8 @@ class PolicyCallback(keras.callbacks.Callback):
         _build_optimizer(model)
         self._commit_all()  # rows of the last fit, off its table
         self._attachment = tables.attach(model, self, capacity, self.cycle_momentum,
-                                         record_losses=self.records_losses)
+                                         record_losses=self.records_losses,
+                                         new_capacity=self._planned_capacity(capacity))
         self._table = self._attachment.table
         if self._fit.callbacks is not None:
             # An error elsewhere ends fit() without on_train_end: once that
@@ -398,6 +428,10 @@ class PolicyCallback(keras.callbacks.Callback):
                              self._attachment)
             self._fit.callbacks = None  # keep no reference to the fit's callbacks
         self._refill_in_batches = self._steps is None or self._steps > self._table.capacity
+        self._quiet_epochs = self._quiet_epochs_in_this_fit()
+        self._steps_counted = (keras.backend.backend() in ("jax", "torch")
+                               and isinstance(model.optimizer, keras.optimizers.Optimizer)
+                               and tables.unwrap_optimizer(model.optimizer) is model.optimizer)
         if self._origin is None and self._committed_rows == 0 and not self._pending_runs:
             step = self._read_step()
             self._committed_step = self._step_now = self._settings_from = step
@@ -420,11 +454,26 @@ class PolicyCallback(keras.callbacks.Callback):
             self._check_step_at_epoch_begin = False
             self._align_with_optimizer(step)
         self._epoch_open = True
-        self._epoch_first_step = self._step_now
+        step = self._epoch_first_step = self._step_now
         self._batches_seen = 0
-        if self._refill_in_batches or not self._table.covers(self._step_now,
-                                                              self._steps):
-            self._fill(self._step_now)
+        self._last_batch_end = None
+        table = self._table
+        # (`table.covers(step, self._steps)`, inline: every epoch begins here)
+        if self._refill_in_batches or not table.host_start <= step <= table.end - self._steps:
+            self._fill(step)
+
+    def _quiet_epochs_in_this_fit(self):
+        """Whether this fit()'s epochs can end quietly, their records waiting
+        (`_end_quiet_epoch`): epochs of known length, no message after an
+        epoch, and no plateau control but the policy's own, which must then
+        wait (`Plateau.can_wait`: it never changes a rate and says nothing;
+        its state changes only by waiting observations, or by a rollback or
+        a load, which decide anew)."""
+        controls, sole = self._made_plateau_controls()
+        return bool(not self._refill_in_batches and self._steps
+                    and not (self.verbose > 0 and type(self).after_epoch
+                             is not PolicyCallback.after_epoch)
+                    and (not controls or (sole is not None and sole[1].can_wait)))
 
     def on_train_batch_begin(self, batch, logs=None):
         if not self._refill_in_batches:
@@ -436,6 +485,7 @@ class PolicyCallback(keras.callbacks.Callback):
             self._guarded(self._fill, step)
 
     def on_train_batch_end(self, batch, logs=None):
+        self._last_batch_end = batch
         if self._refill_in_batches:
             # Keras may run batch-end hooks on a pool of threads (async
             # dispatch), so they can finish out of order: keep the largest.
@@ -447,7 +497,14 @@ class PolicyCallback(keras.callbacks.Callback):
 
     def _epoch_end(self, epoch, logs):
         logs = {} if logs is None else logs
-        step = self._read_step()
+        step = self._epoch_end_step()
+        if (self._quiet_epochs and step == self._epoch_first_step + self._steps
+                and step < self._table.end):
+            # it ran all its batches, the table holds its end row, and nothing
+            # is decided or said at its end (see _quiet_epochs_in_this_fit)
+            self._end_quiet_epoch(epoch, logs, step)
+            return
+        self._flush_quiet_ends()
         epoch_number = self.epochs_done + 1
         if self._refill_in_batches:
             # Epochs of unknown length: on TensorFlow the fetch that finds the
@@ -469,18 +526,68 @@ class PolicyCallback(keras.callbacks.Callback):
         self.epochs_done = epoch_number
         if moved:
             self._fill(step)
-        record = _EpochRecord(dict(logs), epoch_number, step,
-                              (max(0, self.next_iteration - 1), self._settings))
-        error = self._epoch_end_update(record, epoch)
-        self.after_epoch()
-        record.mark = self._mark_fields()
-        self._pending_epochs.append(record)
-        # the row first, then its rate (if that cannot be computed, the row
-        # stays, and takes its rate when pinned: _pin_epoch_rates)
-        record.row = self._values_at(step)
+        record, error = self._epoch_record(epoch, dict(logs), epoch_number, step)
         logs["learning_rate"] = float(record.row[0])
         if error is not None:
             raise error
+
+    def _epoch_record(self, epoch, logs, number, step):
+        """Record epoch ``number`` (``epoch``: its 0-based index in its fit()),
+        which ended at optimizer ``step`` with ``logs`` (a copy): its plateau
+        update, mark and table row. Returns the record and an error to raise
+        once it is recorded, or None."""
+        record = _EpochRecord(logs, number, step,
+                              (max(0, self._rows_at(step) - 1), self._settings))
+        error = self._epoch_end_update(record, epoch)
+        if self.verbose > 0:
+            self.after_epoch()
+        record.mark = self._mark_fields(step, number)
+        self._pending_epochs.append(record)
+        # the row last (if it cannot be computed, the record stays, and takes
+        # its rate when pinned: _pin_epoch_rates)
+        record.row = self._values_at(step)
+        return record, error
+
+    def _end_quiet_epoch(self, epoch, logs, step):
+        """End an epoch quietly (see `_epoch_end`): its logs get their
+        rate, and its record waits (`_flush_quiet_ends`) until something reads
+        or changes what it depends on (the rows, the settings, the plateau
+        state, the table), for it would come out the same until then."""
+        number = self.epochs_done + 1
+        self._quiet_ends.append((epoch, dict(logs), self._epoch_first_step, step, number))
+        self._step_now = step
+        self._epoch_open = False
+        self.epochs_done = number
+        table = self._table
+        logs["learning_rate"] = float(table.host[step - table.host_start, 0])
+
+    def _flush_quiet_ends(self):
+        """The records of the quiet epoch ends so far, in order (those that
+        ended a past fit() get their final rate, like every epoch then)."""
+        ends = self._quiet_ends
+        if not ends:
+            return
+        self._quiet_ends, final = [], self._final_quiet_ends
+        self._final_quiet_ends = 0
+        for epoch, logs, first, step, number in ends:
+            self._pending_runs.append((number, first, step, self._settings))
+            self._epoch_record(epoch, logs, number, step)
+        self._final_epoch_rows += final
+
+    def _epoch_end_step(self):
+        """The optimizer step after the epoch's last batch. Where each batch
+        that Keras reports ended ran exactly one optimizer step
+        (`_steps_counted`: JAX and PyTorch, whose batch-end hooks get the
+        index of the last batch a step ran; an optimizer that no loss scaling
+        wraps, so none skips an update), an epoch whose last batch ended is
+        complete, and its end is known without reading the step counter (a
+        device sync). Otherwise (an epoch stopped early, data that ran out,
+        a batch-end hook that ran out of order) the counter is read."""
+        last, steps = self._last_batch_end, self._steps
+        if (self._steps_counted and last is not None and not self._refill_in_batches
+                and int(last) == steps - 1):
+            return self._epoch_first_step + steps
+        return self._read_step()
 
     def on_train_end(self, logs=None):
         self._release()
@@ -490,13 +597,18 @@ class PolicyCallback(keras.callbacks.Callback):
         """Plateau logic for the epoch of ``record``: its plateau columns and
         state, now or (a plateau that can wait) when next read. Returns an
         error to raise once the row is recorded, or None."""
-        controls = self._plateau_controls
+        controls, sole = self._made_plateau_controls()
         if not controls:
             return None
-        active = self._active_plateau()
-        if active is not None and len(controls) == 1 and active[0].can_wait:
+        if sole is not None and sole[1].can_wait:
+            # the usual case (the policy's own control, alone): no lookup
+            active, waiting = None, sole[1]
+        else:
+            active = self._active_plateau()
+            waiting = None if active is None else active[0]
+        if waiting is not None and len(controls) == 1 and waiting.can_wait:
             record.plateau_name, = controls
-            active[0].observe_later(record.logs, self._fit, epoch_index, record.observed)
+            waiting.observe_later(record.logs, self._fit, epoch_index, record.observed)
             return None
         error = None
         record.fixed = {"not_improved_for_n_times": 0, "in_cooldown": False}
@@ -528,6 +640,7 @@ class PolicyCallback(keras.callbacks.Callback):
     # -- settings --------------------------------------------------------------------
     def _change_settings(self, settings, lag=0):
         """New settings from the next batch on (after ``lag`` more batches)."""
+        self._flush_quiet_ends()  # their records have the settings of before
         if self._epoch_open and self._attachment is not None:
             step = self._read_step()
             self._commit_steps(step)
@@ -550,7 +663,7 @@ class PolicyCallback(keras.callbacks.Callback):
     # -- table -----------------------------------------------------------------------
     def _columns_ahead(self, count, step):
         """Rate (and momentum) columns of ``count`` steps from optimizer ``step``."""
-        iteration = self._committed_rows + max(0, step - self._committed_step)
+        iteration = self._rows_at(step)
         in_epoch = (step - self._epoch_first_step) if self._epoch_open else 0
         positions = Positions.ahead(count, iteration, self.epochs_done, in_epoch,
                                     self._steps if self.uses_epochs else None)
@@ -581,6 +694,18 @@ class PolicyCallback(keras.callbacks.Callback):
             self._step_now = max(self._step_now, step)
         self._table.fill(step, columns)
 
+    def _planned_capacity(self, capacity):
+        """Rows of a new table for this fit(): at least ``capacity``, and the
+        whole fit() when its length is known (its steps and the next batch's,
+        rounded up to a power of two, so that later fits of similar length
+        reuse the table and its compiled train function), at most
+        `MAX_PLANNED_CAPACITY`."""
+        epochs = self._fit_params.get("epochs")
+        if not self._steps or not isinstance(epochs, numbers.Integral):
+            return capacity
+        rows = 1 << (self._steps * int(epochs)).bit_length()  # > steps * epochs
+        return max(capacity, min(rows, MAX_PLANNED_CAPACITY))
+
     def _fill_length(self, step):
         """Steps a fill from optimizer ``step`` computes: the table's capacity,
         or fewer when this fit() cannot run as many: its epochs of known
@@ -599,6 +724,7 @@ class PolicyCallback(keras.callbacks.Callback):
     def _commit_steps(self, step=None, resolve_before=None):
         """Rows for pending epochs (and the open epoch up to ``step``), in one
         pass: one slice of the table, one bounds call per settings."""
+        self._flush_quiet_ends()
         runs, self._pending_runs = self._pending_runs, []
         if step is not None and self._epoch_open:
             runs.append((self.epochs_done + 1, self._epoch_first_step, step,
@@ -653,6 +779,7 @@ class PolicyCallback(keras.callbacks.Callback):
 
     def _record_epoch_rows(self):
         """Record the pending epoch rows (their plateau outcomes made first)."""
+        self._flush_quiet_ends()
         if not self._pending_epochs:
             return
         for plateau in self._plateau_controls.values():
@@ -707,13 +834,14 @@ class PolicyCallback(keras.callbacks.Callback):
         return _mark(self._mark_fields(), {name: plateau.get_state()
                                            for name, plateau in self._plateau_controls.items()})
 
-    def _mark_fields(self):
-        """`_snapshot` but the plateau states, as a tuple (see `_mark`)."""
+    def _mark_fields(self, step=None, epochs_done=None):
+        """`_snapshot` but the plateau states, as a tuple (see `_mark`); of
+        now, or of the end of epoch ``epochs_done`` at optimizer ``step``."""
+        step = self._step_now if step is None else step
         # settings are replaced, never changed in place: no copies
-        return (self._step_now,
-                self._committed_rows + max(0, self._step_now - self._committed_step),
-                self.epochs_done, self._settings, self._previous_settings,
-                self._settings_from)
+        return (step, self._rows_at(step),
+                self.epochs_done if epochs_done is None else epochs_done,
+                self._settings, self._previous_settings, self._settings_from)
 
     def _state_mark(self):
         """The snapshot a saved state resumes from (mid-epoch: the rows so far)."""
@@ -762,13 +890,18 @@ class PolicyCallback(keras.callbacks.Callback):
     def _roll_back(self, mark, epochs):
         self._iteration_history.truncate(mark["rows"])
         self._epoch_history.truncate(epochs)
-        self._pending_runs, self._pending_epochs, self._final_epoch_rows = [], [], 0
+        self._drop_pending()
         self._committed_rows = len(self._iteration_history)
         self._committed_step = self._step_now = mark["step"]
         self._restore_mark(mark)
         self._history_changes += 1
         self._truncations += 1
         self._fill(self._step_now)
+
+    def _drop_pending(self):
+        """Forget what was not recorded yet (a rollback or a load replaces it)."""
+        self._pending_runs, self._pending_epochs, self._final_epoch_rows = [], [], 0
+        self._quiet_ends, self._final_quiet_ends = [], 0
 
     def _restore_mark(self, mark):
         self.epochs_done = mark["epochs_done"]
@@ -777,6 +910,7 @@ class PolicyCallback(keras.callbacks.Callback):
         self._settings_from = mark["settings_from"]
         for name, plateau in self._plateau_controls.items():
             plateau.set_state(dict(mark["plateau"][name]))
+        self._quiet_epochs = self._quiet_epochs_in_this_fit()
 
     # -- the model ---------------------------------------------------------------------
     def _check_other_callbacks(self):
@@ -811,15 +945,18 @@ class PolicyCallback(keras.callbacks.Callback):
                     "of another model; a callback serves one fit() at a time.")
 
     def _sync_backend(self):
-        # JAX keeps variables in a detached state during an epoch.
-        sync = getattr(self.model, "jax_state_sync", None)
+        # JAX keeps variables in a detached state during an epoch. (`_model`:
+        # Keras's `model` property syncs too, at every read.)
+        sync = getattr(self._model, "jax_state_sync", None)
         if sync is not None:
             sync()
 
     def _read_step(self):
-        self._sync_backend()
         if self._step_reader is None:
             self._step_reader = tables.step_reader(self.model.optimizer)
+            self._state_sync = getattr(self._model, "jax_state_sync", None)
+        if self._state_sync is not None:
+            self._state_sync()
         return self._step_reader()
 
     # -- state -------------------------------------------------------------------------
@@ -889,7 +1026,7 @@ class PolicyCallback(keras.callbacks.Callback):
         self._loaded_step = decoded.step
         self._origin = decoded.origin
         self._set_policy_state(decoded.policy_state)
-        self._pending_runs, self._pending_epochs, self._final_epoch_rows = [], [], 0
+        self._drop_pending()
         self._epoch_open = False
         self._history_changes += 1
         self._truncations += 1

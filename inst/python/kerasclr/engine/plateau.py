@@ -138,6 +138,9 @@ class Plateau:
         self._later.append((logs, fit_call, epoch_index, observed))
 
     def _catch_up(self):
+        owner = self.__dict__.get("owner")
+        if owner is not None and getattr(owner, "_quiet_ends", None):
+            owner._flush_quiet_ends()  # observations of epochs that ended quietly
         if self._later:
             queue, self._later = self._later, []
             state = self._state

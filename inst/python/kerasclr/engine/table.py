@@ -136,6 +136,7 @@ class StepTable:
         self.host = np.zeros((self.capacity, self.columns))
         self.host_start = 0
         self.filled = self.capacity   # steps the last fill computed, from host_start
+        self.end = self.capacity      # the first step after them
         self.values = None
         if owner is not None:
             shape = (self.capacity,) if self.columns == 1 else (self.capacity, self.columns)
@@ -175,6 +176,7 @@ class StepTable:
         self.host = rows.astype(np.float64)
         self.host_start = int(start)
         self.filled = count
+        self.end = self.host_start + count
 
     def host_copy(self):
         """A host-only table holding the same rows (shares no variable, and
@@ -190,13 +192,8 @@ class StepTable:
         return self.host[index]
 
     def row(self, step):
-        """The host row of optimizer ``step``."""
-        return self.host[min(max(int(step) - self.host_start, 0), self.capacity - 1)]
-
-    @property
-    def end(self):
-        """The first step after the filled rows."""
-        return self.host_start + self.filled
+        """The host row of optimizer ``step`` (a list of floats)."""
+        return self.host[min(max(int(step) - self.host_start, 0), self.capacity - 1)].tolist()
 
     def covers(self, first_step, count):
         """Whether the filled rows hold steps ``first_step .. + count - 1``."""
@@ -320,8 +317,10 @@ class Attachment:
         return float(self.table.row(read_step(self.owner))[0])
 
 
-def attach(model, callback, capacity, cycle_momentum, record_losses=False):
-    """Install a table of ``capacity`` rows on ``model``'s optimizer.
+def attach(model, callback, capacity, cycle_momentum, record_losses=False,
+           new_capacity=None):
+    """Install a table of at least ``capacity`` rows on ``model``'s optimizer
+    (``new_capacity`` rows when a new one is made).
 
     With ``record_losses``, a `LossRecorder` also records the loss of every
     training step inside the train step (``attachment.recorder``).
@@ -331,8 +330,9 @@ def attach(model, callback, capacity, cycle_momentum, record_losses=False):
     train function is rebuilt. Returns the `Attachment`.
     """
     owner = unwrap_optimizer(model.optimizer)
+    new_capacity = max(capacity, new_capacity or 0)
     if not isinstance(owner, keras.optimizers.Optimizer):
-        attachment = Attachment(owner, StepTable(capacity, 2 if cycle_momentum else 1),
+        attachment = Attachment(owner, StepTable(new_capacity, 2 if cycle_momentum else 1),
                                 None)
         attachment.callback = callback
         return attachment
@@ -346,8 +346,8 @@ def attach(model, callback, capacity, cycle_momentum, record_losses=False):
     reuse = (parked is not None and parked.table.capacity >= capacity
              and parked.table.columns == columns
              and parked.momentum_attribute == attribute)
-    attachment = parked if reuse else Attachment(owner, StepTable(capacity, columns, owner),
-                                                 attribute)
+    attachment = parked if reuse else Attachment(
+        owner, StepTable(new_capacity, columns, owner), attribute)
     attachment.callback = callback
     key = _train_function_key(model)
     plain = getattr(model, "train_function", None)
