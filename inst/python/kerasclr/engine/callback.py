@@ -252,13 +252,10 @@ class PolicyCallback(keras.callbacks.Callback):
         it is constructed): epoch ends read it."""
         return self._made_plateau_controls()[0]
 
-    @property
-    def _sole_plateau(self):
-        """``(name, plateau)`` when the policy's own plateau control is its
-        only one (it then decides at every epoch end), else None."""
-        return self._made_plateau_controls()[1]
-
     def _made_plateau_controls(self):
+        """``(controls, sole)``: `_plateaus()`, and ``(name, plateau)`` when the
+        policy's own plateau control is its only one (it then decides at
+        every epoch end), else None; made once."""
         made = self.__dict__.get("_plateau_controls_made")
         if made is None:
             controls = self._plateaus()
@@ -458,7 +455,7 @@ class PolicyCallback(keras.callbacks.Callback):
         self._batches_seen = 0
         self._last_batch_end = None
         table = self._table
-        # (`table.covers(step, self._steps)`, inline: every epoch begins here)
+        # the table holds the whole epoch (every epoch begins here: inline)
         if self._refill_in_batches or not table.host_start <= step <= table.end - self._steps:
             self._fill(step)
 

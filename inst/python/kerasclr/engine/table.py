@@ -153,7 +153,7 @@ class StepTable:
         """Write the values of steps ``start, start + 1, ...`` (host call).
 
         ``columns`` holds one array per column (1 to ``capacity`` values,
-        the steps the table `covers` from now on); the last row pads the rest
+        the steps the table holds from now on, up to `end`); the last row pads the rest
         of the table.
         """
         rows = np.empty((self.capacity, self.columns), np.float32)
@@ -194,10 +194,6 @@ class StepTable:
     def row(self, step):
         """The host row of optimizer ``step`` (a list of floats)."""
         return self.host[min(max(int(step) - self.host_start, 0), self.capacity - 1)].tolist()
-
-    def covers(self, first_step, count):
-        """Whether the filled rows hold steps ``first_step .. + count - 1``."""
-        return first_step >= self.host_start and first_step + count <= self.end
 
     # -- in the train step -----------------------------------------------------
     def lookup(self, step):
