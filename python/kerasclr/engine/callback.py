@@ -7,21 +7,25 @@ only at events: a plateau decision at an epoch end, ``reset()``, a loaded
 state. The engine turns it into exact per-step rates:
 
 - it installs a `kerasclr.engine.table.StepTable` on the optimizer for the
-  duration of ``fit()`` and fills it ahead with the rates of as many coming
-  steps as it holds; it refills only when the coming rates change (a
-  plateau event, ``reset()``, a loaded state, an epoch of unexpected
-  length) or the table runs out, so an epoch where nothing changes costs
-  one read of the step counter;
+  duration of ``fit()`` (a new table holds the whole ``fit()`` when its
+  length is known, up to `MAX_PLANNED_CAPACITY` steps) and fills it ahead
+  with the rates of as many coming steps as it holds; it refills only when
+  the coming rates change (a plateau event, ``reset()``, a loaded state, an
+  epoch of unexpected length) or the table runs out;
 - it derives the per-batch history lazily from the step counter and the
   host copy of the table (when read, before a refill, or when the next
   ``fit()`` begins; the host copy stays with the callback when another
   policy later fills the model's table);
 - it records one row per epoch with the epoch's logs and, beside it, what
   rolling back to that epoch's end needs (BackupAndRestore, a resumed run
-  whose model checkpoint is older than the callback state); an epoch end
-  keeps a small record (the logs, the end step, the settings) and the row
-  is built when read, and a plateau control that cannot change a rate
-  (infinite patience) makes its observations then too
+  whose model checkpoint is older than the callback state). An epoch end
+  where nothing is decided or said ends *quietly*: it logs its rate and
+  keeps the logs and the end step, and its record (plateau observation,
+  rollback mark, table row) is made when anything reads or changes what
+  it depends on; on JAX and PyTorch the end step of an epoch that ran all
+  its batches is known without reading the step counter. Rows are built
+  when read, and a plateau control that cannot change a rate (infinite
+  patience) makes its observations then too
   (`kerasclr.Plateau.observe_later`);
 - it saves and loads the state through the one codec,
   `kerasclr.engine.state`.
