@@ -361,7 +361,7 @@ class PolicyCallback(keras.callbacks.Callback):
         fill computed, or a refill that failed)."""
         table = self._table
         if table is not None and table.host_start <= step < table.end:
-            return table.host[step - table.host_start].tolist()
+            return table.row(step)
         columns = self._columns_ahead(1, step)
         return [float(np.float32(column[0])) for column in columns]
 
@@ -559,7 +559,7 @@ class PolicyCallback(keras.callbacks.Callback):
         self._step_now = step
         self._epoch_open = False
         self.epochs_done = number
-        table = self._table
+        table = self._table  # (`table.row(step)[0]`, inline: the caller checked the range)
         logs["learning_rate"] = float(table.host[step - table.host_start, 0])
 
     def _flush_quiet_ends(self):
