@@ -37,7 +37,10 @@ matters (on JAX, one more state array per step measured 1-3 % of this small
 model's step), the short-epoch and steps_per_execution scenarios on JAX also time
 CosineDecay with one more, unused, optimizer variable
 (`SpareVariableSGD`), and print kerasclr against it: the like-for-like
-in-graph comparison.
+in-graph comparison. On JAX the steps_per_execution scenario then also
+times each reference's and kerasclr's compiled train step alone, called in
+a loop on one batch (no ``fit()`` loop, data or callbacks): what is left
+there is only what the compiled steps compute and carry.
 
 After the rounds, the kerasclr variants are trained a few more times with
 a timer around the train and epoch hooks of kerasclr's callbacks (its batch
@@ -258,6 +261,7 @@ class Scenario:
     skip: dict = dataclasses.field(default_factory=dict)  # backend -> reason
     validation: bool = False  # pass validation data (plateau variants need it)
     like_for_like: tuple = ()  # (variant, reference) with as many optimizer variables
+    compiled_step: tuple = ()  # variants whose compiled train step is also timed alone (JAX)
 
 
 TF_JAX = ("tensorflow", "jax")
@@ -280,7 +284,8 @@ SCENARIOS = {
         targets=(Target("cyclic", "constant", 1.03, TF_JAX),
                  Target("cyclic", "keras_cosine", 1.02, TF_JAX)),
         skip={"torch": "the torch backend refuses steps_per_execution > 1"},
-        like_for_like=("cyclic", "keras_cosine_spare")),
+        like_for_like=("cyclic", "keras_cosine_spare"),
+        compiled_step=("constant", "keras_cosine", "keras_cosine_spare", "cyclic")),
     "momentum": Scenario(
         "momentum cycling, SGD momentum 0.9 (2 epochs x 200 steps)", Run(200, 2, momentum=0.9),
         ("constant", "keras_cosine", "one_cycle_momentum", "cyclic_momentum"),
@@ -437,6 +442,69 @@ def run_scenario(scenario, rounds, min_seconds):
     return times, repeats, host_share(actions, measured, max(5, rounds))
 
 
+# -- the compiled train step alone (JAX) ------------------------------------------
+def compiled_step_times(names, rounds, calls=2000):
+    """JAX: seconds per call of each variant's compiled train step alone.
+
+    Each variant's model is trained for a few steps; during its ``fit()``
+    (where a kerasclr table is installed) its train step is compiled for one
+    batch, with Keras's own donation of the state, and is then called
+    ``calls`` times per measurement in interleaved rounds, each call taking
+    the state the last one returned. No ``fit()`` loop, data iterator or
+    callback runs: what differs between the variants is what their compiled
+    steps compute and the state they carry in and out."""
+    import jax
+
+    x, y = make_data(BATCH_SIZE * 3)
+    batch = (jax.numpy.asarray(x[:BATCH_SIZE]), jax.numpy.asarray(y[:BATCH_SIZE]))
+    actions = {}
+    for name in names:
+        variant = VARIANTS[name]
+        model = make_model(variant.learning_rate(Run(3, 1)), 0.0, 1, variant.spare_variable)
+        compiler = _StepCompiler(batch)
+        model.fit(x, y, batch_size=BATCH_SIZE, epochs=1, verbose=0,
+                  callbacks=variant.callbacks(Run(3, 1)) + [compiler])
+        actions[name] = _stepping(compiler.step, compiler.state, batch, calls)
+    for action in actions.values():
+        action()
+    return interleaved(actions, rounds)
+
+
+class _StepCompiler(keras.callbacks.Callback):
+    """Compiles the model's train step for ``batch`` in the middle of a JAX
+    ``fit()`` (keeps ``step``, and the state then, as numpy arrays)."""
+
+    def __init__(self, batch):
+        super().__init__()
+        self.batch, self.step, self.state = batch, None, None
+
+    def on_train_batch_begin(self, batch_index, logs=None):
+        if batch_index != 1:
+            return
+        import jax
+
+        state = self.model._get_jax_state(trainable_variables=True,
+                                          non_trainable_variables=True,
+                                          optimizer_variables=True, metrics_variables=True)
+        step = jax.jit(self.model.train_step, donate_argnums=0)
+        self.step = step.lower(state, self.batch).compile()
+        self.state = jax.tree_util.tree_map(np.array, state)
+
+
+def _stepping(step, state, batch, calls):
+    import jax
+
+    held = [jax.tree_util.tree_map(jax.numpy.asarray, state)]
+
+    def action():
+        current = held[0]
+        for _ in range(calls):
+            _, current = step(current, batch)
+        held[0] = jax.block_until_ready(current)
+
+    return action
+
+
 # -- kerasclr's own host work, measured inside the same fits --------------------------
 # The batch hooks are left out: with epochs of known length they only test a
 # flag, which costs less than the timer would add (every Keras callback's
@@ -536,6 +604,13 @@ def main():
             print(f"  like for like (as many optimizer variables): {labels[variant]} / "
                   f"{labels[reference]} (paired median): "
                   f"{paired_median(times[variant], times[reference]):.3f}")
+        if backend == "jax" and scenario.compiled_step:
+            calls = 2000
+            steps = compiled_step_times(scenario.compiled_step, args.rounds, calls)
+            print(f"  compiled train step alone (one batch per call, {calls} calls per "
+                  "measurement, no fit() loop or callbacks):")
+            print_table(steps, calls, labels, [(constant, "vs constant"),
+                                               (cosine, "vs CosineDecay")])
         for name, (seconds, share) in shares.items():
             print(f"  host work in kerasclr's train and epoch hooks, {labels[name]}: "
                   f"{seconds * 1e3:.2f} ms "
