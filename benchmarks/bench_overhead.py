@@ -33,8 +33,8 @@ A float learning rate is an optimizer variable, which every compiled step
 carries as state; a Keras schedule is not. So CosineDecay's steps carry one
 state array fewer than constant-lr training's, and kerasclr's (its table
 takes the float rate's place) as many as constant-lr training's. Where that
-matters (on JAX, one more state array per step measured 1-3 % of this small
-model's step), the short-epoch and steps_per_execution scenarios on JAX also time
+matters (on JAX, one more state array measured about 4 % of this small
+model's compiled step), the short-epoch and steps_per_execution scenarios on JAX also time
 CosineDecay with one more, unused, optimizer variable
 (`SpareVariableSGD`), and print kerasclr against it: the like-for-like
 in-graph comparison. On JAX the steps_per_execution scenario then also
