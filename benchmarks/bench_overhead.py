@@ -455,15 +455,16 @@ def compiled_step_times(names, rounds, calls=2000):
     steps compute and the state they carry in and out."""
     import jax
 
-    x, y = make_data(BATCH_SIZE * 3)
+    run = Run(3, 1)  # the fit() that compiles the step (at its second batch)
+    x, y = make_data(BATCH_SIZE * run.steps)
     batch = (jax.numpy.asarray(x[:BATCH_SIZE]), jax.numpy.asarray(y[:BATCH_SIZE]))
     actions = {}
     for name in names:
         variant = VARIANTS[name]
-        model = make_model(variant.learning_rate(Run(3, 1)), 0.0, 1, variant.spare_variable)
+        model = make_model(variant.learning_rate(run), run.momentum, 1, variant.spare_variable)
         compiler = _StepCompiler(batch)
-        model.fit(x, y, batch_size=BATCH_SIZE, epochs=1, verbose=0,
-                  callbacks=variant.callbacks(Run(3, 1)) + [compiler])
+        model.fit(x, y, batch_size=BATCH_SIZE, epochs=run.epochs, verbose=0,
+                  callbacks=variant.callbacks(run) + [compiler])
         actions[name] = _stepping(compiler.step, compiler.state, batch, calls)
     for action in actions.values():
         action()
