@@ -43,9 +43,10 @@ def check_number(name, value, *, minimum=None, maximum=None, min_inclusive=True,
     return value
 
 
-def check_count(name, value, *, minimum=0, allow_inf=False):
-    """A whole number >= ``minimum`` (integer-valued floats accepted)."""
-    value = check_number(name, value, minimum=minimum, allow_inf=allow_inf)
+def check_count(name, value, *, minimum=0, allow_inf=False, maximum=None):
+    """A whole number >= ``minimum`` (and <= ``maximum``; integer-valued
+    floats accepted)."""
+    value = check_number(name, value, minimum=minimum, maximum=maximum, allow_inf=allow_inf)
     if math.isinf(value):
         return value
     if value != int(value):
@@ -137,7 +138,11 @@ def check_momentum_bounds(base_momentum, max_momentum):
 
 def check_iterations(iterations, name="iterations"):
     """Whole numbers >= 0 (a range, scalar or 1-d array) as a float64 vector."""
-    if isinstance(iterations, range):
+    if isinstance(iterations, range):  # whole numbers; the least is at one end
+        if iterations and min(iterations[0], iterations[-1]) < 0:
+            raise ArgumentError(name, "whole numbers >= 0",
+                                float(min(iterations[0], iterations[-1])),
+                                whole_value=False, verb="hold")
         return np.arange(iterations.start, iterations.stop, iterations.step,
                          dtype=np.float64)
     try:

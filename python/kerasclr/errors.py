@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 
 _READER = {"r": False}
 
@@ -88,6 +89,17 @@ class ArgumentError(KerasclrError, TypeError):
             f"`{argument}` must {verb} {expected}, got {self.got}.",
             f"`{argument}` must {verb} {self.r_expected}, not {self.r_got}.",
         )
+
+
+class KerasclrWarning(UserWarning):
+    """A kerasclr warning (see `warn`)."""
+
+
+def warn(message, r_message=None, stacklevel=3):
+    """Warn with a `KerasclrWarning`, in the wording of the reader (R's once
+    `use_r_wording` is on and ``r_message`` is given)."""
+    text = r_message if _READER["r"] and r_message is not None else message
+    warnings.warn(KerasclrWarning(text), stacklevel=stacklevel)
 
 
 class StateError(KerasclrError):

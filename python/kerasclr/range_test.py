@@ -30,6 +30,7 @@ from kerasclr.engine import GrowableArray, PolicyCallback, detach
 from kerasclr.engine.losses import device_copy, distribution_scope
 from kerasclr.errors import ArgumentError, KerasclrError
 from kerasclr.suggest import (
+    MAX_SWEEP_STEPS,
     METHODS,
     EmaSmoother,
     check_beta,
@@ -116,7 +117,8 @@ class LRFinder(PolicyCallback):
             "non_finite_loss".
 
     Example:
-        >>> finder = kerasclr.LRFinder(1e-6, 1.0, steps_per_epoch=50, epochs=2)
+        >>> batches = math.ceil(len(x) / 32)  # fit()'s batches per epoch
+        >>> finder = kerasclr.LRFinder(1e-6, 1.0, steps_per_epoch=batches, epochs=2)
         >>> model.fit(x, y, batch_size=32, epochs=2, callbacks=[finder])
         >>> finder.suggest()          # {'base_lr': ..., 'max_lr': ...}
     """
@@ -130,11 +132,11 @@ class LRFinder(PolicyCallback):
                  sweep="exponential", beta=0.98, diverge_threshold=4.0,
                  verbose=0, exact_stop=True):
         self.steps_per_epoch = check_count("steps_per_epoch", steps_per_epoch,
-                                           minimum=1)
+                                           minimum=1, maximum=MAX_SWEEP_STEPS)
         self.epochs = check_count("epochs", epochs, minimum=1)
         total = self.steps_per_epoch * self.epochs
         if total < 2:
-            raise ValueError(
+            raise KerasclrError(
                 f"A range test needs >= 2 steps: `steps_per_epoch` * `epochs` "
                 f"is {total}."
             )
@@ -172,6 +174,11 @@ class LRFinder(PolicyCallback):
 
     def _epoch_columns(self):
         return ("epoch", "lr")
+
+    def resolve(self, params):
+        self._warn_if_epoch_length_differs(
+            self.steps_per_epoch, f"the sweep ({self.epochs} epochs of "
+            f"{self.steps_per_epoch} steps from min_lr to max_lr)")
 
     @property
     def records_losses(self):
@@ -373,6 +380,10 @@ class LRFinder(PolicyCallback):
 
     def suggest(self, method="fall", base_ratio=4.0):
         """`suggest_lr_band` applied to this run's lr and smoothed loss."""
+        if not len(self._losses):
+            raise KerasclrError(
+                "LRFinder has no losses to suggest from: run fit() with it first.",
+                "The range test has no losses to suggest from: run it first.")
         columns = self.history_columns()
         return suggest_lr_band(columns["lr"], columns["smoothed_loss"], method=method,
                                base_ratio=base_ratio)
@@ -711,9 +722,15 @@ def lr_range_test(model, x, y=None, min_lr=1e-7, max_lr=1.0, steps=200,
             "`model.compile(optimizer=..., loss=...)` first.",
             "`model` must be compiled before lr_range_test(): call "
             "`compile(model, optimizer = ..., loss = ...)` (keras3) first.")
+    if y is None and getattr(model, "loss", None) is not None and _data_kind(x) == "arrays":
+        raise KerasclrError(
+            "`y` is missing: the model is compiled with a loss, which needs the targets "
+            "of the arrays `x`. Pass `y`, or a dataset that yields (inputs, targets).",
+            "`y` is missing: the model is compiled with a loss, which needs the targets "
+            "of `x`. Pass `y`, or a dataset that yields inputs and targets.")
     for name in ("epochs", "steps_per_epoch", "callbacks", "batch_size"):
         if name in fit_kwargs:
-            raise ValueError(f"lr_range_test() sets `{name}` itself; do not pass it.")
+            raise KerasclrError(f"lr_range_test() sets `{name}` itself; do not pass it.")
     plan = _fit_plan(x, y, batch_size, steps, shuffle)
     if not model.built:
         # Build it now, so that the snapshot holds every variable.

@@ -77,7 +77,7 @@ def test_different_keys_are_named():
 
 def test_non_numeric_columns_are_named():
     x = pd.DataFrame({"epoch": [1], "note": ["a"]})
-    with pytest.raises(TypeError, match=r"Column `note` of `y` is not numeric"):
+    with pytest.raises(kerasclr.KerasclrError, match=r"Column `note` of `y` is not numeric"):
         kerasclr.compare_clr_histories(x.assign(note=[1.0]), x)
 
 

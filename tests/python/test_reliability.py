@@ -51,6 +51,12 @@ def test_missing_monitor_names_what_is_logged():
     clr = kerasclr.OneCycle(0.1, total_steps=40,
                             plateau=kerasclr.Plateau(monitor="val_accuracy", patience=1))
     with pytest.raises(ValueError, match=r"no `val_accuracy`.*validation data"):
+        kerasclr.replay_epochs(clr, 4, epochs=1)  # no validation at all
+    # validation ran (val_loss is logged): the monitor is misspelt or not computed
+    clr = kerasclr.OneCycle(0.1, total_steps=40,
+                            plateau=kerasclr.Plateau(monitor="val_accuracy", patience=1))
+    with pytest.raises(ValueError, match=r"no `val_accuracy`; `monitor` must name a value "
+                                         r"that fit\(\) logs \(logged: val_loss\)\.$"):
         kerasclr.replay_epochs(clr, 4, val_loss=[1.0])
 
 

@@ -20,7 +20,7 @@ __version__ = "0.1.0"
 
 from kerasclr.compare import HistoryComparison, compare_clr_histories
 from kerasclr.engine import Plateau, PolicyCallback
-from kerasclr.errors import ArgumentError, KerasclrError, StateError
+from kerasclr.errors import ArgumentError, KerasclrError, KerasclrWarning, StateError
 from kerasclr.export import TensorBoardRates, write_history_csv
 from kerasclr.plotting import clr_plot_data, lr_plot_data, plot_clr_history, plot_lr_history
 from kerasclr.policies import (
@@ -47,7 +47,8 @@ from kerasclr.suggest import loss_plot_limits, smooth_losses, suggest_lr_band, s
 
 __all__ = [
     "ArgumentError", "Constant", "CosineDecay", "CyclicLR", "HistoryComparison",
-    "KerasclrError", "LRFinder", "LRRangeTestResult", "Linear", "OneCycle", "Plateau",
+    "KerasclrError", "KerasclrWarning", "LRFinder", "LRRangeTestResult", "Linear",
+    "OneCycle", "Plateau",
     "PolicyCallback", "SGDR", "Sequence", "StateError", "StepDecay", "TensorBoardRates",
     "WSD", "__version__", "clr_plot_data", "clr_schedule", "compare_clr_histories",
     "cosine_decay_schedule", "linear_schedule", "loss_plot_limits", "lr_plot_data",

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from kerasclr.arguments import check_number
+from kerasclr.errors import ArgumentError, KerasclrError
 
 SCHEDULE_COLUMNS = ("iteration", "epoch", "lr", "base_lr", "max_lr")
 KEY_COLUMNS = ("iteration", "epoch")
@@ -55,17 +56,16 @@ class HistoryComparison:
 
 def _numeric_columns(frame, which):
     if not isinstance(frame, pd.DataFrame):
-        raise TypeError(
-            f"`{which}` must be a pandas DataFrame (a history table), got "
-            f"{type(frame).__name__}."
-        )
+        raise ArgumentError(which, "a pandas DataFrame (a history table)", frame,
+                            r_expected="a data frame (a history table)",
+                            got=type(frame).__name__)
     values = {}
     for name in frame.columns:
         column = frame[name]
         if pd.api.types.is_bool_dtype(column):
             column = column.astype(np.float64)
         if not pd.api.types.is_numeric_dtype(column):
-            raise TypeError(
+            raise KerasclrError(
                 f"Column `{name}` of `{which}` is not numeric "
                 f"(dtype {column.dtype}); history tables hold numbers only."
             )
@@ -77,7 +77,7 @@ def _key_of(columns):
     for key in KEY_COLUMNS:
         if key in columns:
             return key
-    raise ValueError(
+    raise KerasclrError(
         "Neither table has an `iteration` or `epoch` column to align on; "
         f"columns are: {', '.join(columns)}."
     )
@@ -114,8 +114,8 @@ def compare_clr_histories(x, y, rtol=1e-6):
         A `HistoryComparison`; its ``table`` has one row per column.
 
     Raises:
-        ValueError: the tables have different columns, lengths or keys.
-        TypeError: a column is not numeric.
+        KerasclrError: the tables have different columns, lengths or keys, or
+            a column is not numeric (ArgumentError: not a DataFrame).
 
     Example:
         >>> result = kerasclr.compare_clr_histories(clr_r.history, clr_py.history)
@@ -129,14 +129,14 @@ def compare_clr_histories(x, y, rtol=1e-6):
     only_x = [c for c in columns_x if c not in columns_y]
     only_y = [c for c in columns_y if c not in columns_x]
     if only_x or only_y:
-        raise ValueError(
+        raise KerasclrError(
             "The tables have different columns: only in `x`: "
             f"{', '.join(only_x) or '(none)'}; only in `y`: "
             f"{', '.join(only_y) or '(none)'}."
         )
     rows_x, rows_y = len(x), len(y)
     if rows_x != rows_y:
-        raise ValueError(
+        raise KerasclrError(
             f"The tables have different lengths: `x` has {rows_x} rows, "
             f"`y` has {rows_y}."
         )
@@ -146,7 +146,7 @@ def compare_clr_histories(x, y, rtol=1e-6):
     keys_x, keys_y = columns_x[key][order_x], columns_y[key][order_y]
     if not np.array_equal(keys_x, keys_y):
         first = int(np.flatnonzero(keys_x != keys_y)[0])
-        raise ValueError(
+        raise KerasclrError(
             f"The tables cover different `{key}` values: row {first + 1} after "
             f"sorting has {key} {keys_x[first]:g} in `x` and {keys_y[first]:g} in `y`."
         )

@@ -51,6 +51,9 @@ FALL_START = 0.1   # fraction of the fall where base_lr is read
 FALL_END = 0.9     # fraction of the fall where max_lr is read
 
 
+MAX_SWEEP_STEPS = 2 ** 31 - 1  # a sweep's rates are held in memory, one per step
+
+
 def check_sweep_args(min_lr, max_lr, steps, sweep="exponential"):
     """Validate the arguments of a sweep; returns the cleaned values."""
     min_lr = check_number("min_lr", min_lr, minimum=0.0, min_inclusive=False)
@@ -60,7 +63,7 @@ def check_sweep_args(min_lr, max_lr, steps, sweep="exponential"):
             f"`min_lr` must be < `max_lr`, got min_lr={min_lr!r} and "
             f"max_lr={max_lr!r}.",
             f"`max_lr` must be > `min_lr` ({r_number(min_lr)}), not {r_number(max_lr)}.")
-    steps = check_count("steps", steps, minimum=2)
+    steps = check_count("steps", steps, minimum=2, maximum=MAX_SWEEP_STEPS)
     check_choice("sweep", sweep, SWEEPS)
     return min_lr, max_lr, steps, sweep
 
@@ -139,7 +142,7 @@ def _clean_curve(lr, loss):
     lr = np.asarray(lr, dtype=np.float64).reshape(-1)
     loss = np.asarray(loss, dtype=np.float64).reshape(-1)
     if lr.size != loss.size:
-        raise ValueError(
+        raise KerasclrError(
             f"`lr` and `loss` must have the same length, got {lr.size} and "
             f"{loss.size}."
         )
@@ -147,19 +150,19 @@ def _clean_curve(lr, loss):
     end = loss.size if bad.size == 0 else int(bad[0])
     lr, loss = lr[:end], loss[:end]
     if lr.size < 3:
-        raise ValueError(
+        raise KerasclrError(
             f"A suggestion needs at least 3 finite losses before the first "
             f"NaN/Inf, got {lr.size}."
         )
     if not (np.all(np.isfinite(lr)) and np.all(lr > 0) and np.all(np.diff(lr) > 0)):
-        raise ValueError("`lr` must be positive and strictly increasing.")
+        raise KerasclrError("`lr` must be positive and strictly increasing.")
     return lr, loss
 
 
 def _minimum_index(loss):
     i_min = int(np.argmin(loss))
     if i_min == 0 or not loss[:i_min].max() > loss[i_min]:
-        raise ValueError(
+        raise KerasclrError(
             "The loss never falls below its starting value during the range "
             "test: no band to suggest. Lower `min_lr`, raise `max_lr` or run "
             "more `steps`."
@@ -206,7 +209,7 @@ def suggest_lr_band(lr, loss, method="fall", base_ratio=4.0):
         ``CyclicLR(**band, step_size=...)``.
 
     Raises:
-        ValueError: if the loss never falls (nothing to suggest).
+        KerasclrError: if the loss never falls (nothing to suggest).
 
     Example:
         >>> lr = kerasclr.sweep_lrs(1e-5, 1.0, 100)
@@ -221,7 +224,7 @@ def suggest_lr_band(lr, loss, method="fall", base_ratio=4.0):
     start = float(np.median(loss[:i_min // 2 + 1]))
     drop = start - loss[i_min]
     if not drop > 0:
-        raise ValueError(
+        raise KerasclrError(
             "The smoothed loss does not fall below its starting level during "
             "the range test: no band to suggest."
         )

@@ -20,9 +20,10 @@ import keras
 class FitCall:
     """The arguments of one running ``fit()`` (None where unknown)."""
 
-    def __init__(self, model=None, arguments=None):
+    def __init__(self, model=None, arguments=None, frame_id=None):
         arguments = arguments or {}
         self.model = model
+        self.frame_id = frame_id  # id() of the running fit()'s frame (no reference kept)
         self.callbacks = arguments.get("callbacks")
         self.validation = (arguments.get("validation_data") is not None
                            if "validation_data" in arguments else None)
@@ -54,7 +55,7 @@ def running_fits():
         if frame.f_code.co_name == "fit":
             owner = frame.f_locals.get("self")
             if isinstance(owner, keras.Model):
-                found.append(FitCall(owner, frame.f_locals))
+                found.append(FitCall(owner, frame.f_locals, id(frame)))
         frame = frame.f_back
     return found
 
@@ -70,3 +71,25 @@ def current_fit(model):
 def fit_is_running(model):
     """Whether a ``fit()`` of ``model`` is on the call stack."""
     return any(call.model is model for call in running_fits())
+
+
+def frame_is_running(frame_id):
+    """Whether the frame with id ``frame_id`` is on the call stack."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        if id(frame) == frame_id:
+            return True
+        frame = frame.f_back
+    return False
+
+
+def leaving_by_error(frame_id):
+    """Whether an error is leaving the frame with id ``frame_id`` now (asked
+    from a ``finally`` clause of that frame, or a call it makes there)."""
+    error = sys.exc_info()[1]
+    trace = None if error is None else error.__traceback__
+    while trace is not None:
+        if id(trace.tb_frame) == frame_id:
+            return True
+        trace = trace.tb_next
+    return False

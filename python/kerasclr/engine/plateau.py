@@ -52,15 +52,17 @@ class Plateau:
         min_lr: the rate is never reduced below this (>= 0).
 
     Example:
-        >>> one_cycle = kerasclr.OneCycle(
-        ...     max_lr=0.1, epochs=30,
+        >>> cosine = kerasclr.CosineDecay(
+        ...     0.1, decay_steps=3000,
         ...     plateau=kerasclr.Plateau(patience=3, factor=0.5, min_lr=1e-5))
     """
+
+    MODES = MODES
 
     def __init__(self, monitor="val_loss", mode="min", patience=float("inf"), factor=0.9,
                  cooldown=2, min_lr=0.0):
         self.monitor = check_string("monitor", monitor)
-        self.mode = check_choice("mode", mode, MODES)
+        self.mode = check_choice("mode", mode, self.MODES)
         self.patience = check_count("patience", patience, allow_inf=True)
         self.factor = check_number("factor", factor, minimum=0.0, maximum=1.0,
                                    min_inclusive=False)
@@ -89,6 +91,10 @@ class Plateau:
     cooldown_counter = _field("cooldown_counter")
     seen = _field("seen")
     del _field
+
+    def __repr__(self):
+        arguments = ", ".join(f"{name}={value!r}" for name, value in self.get_config().items())
+        return f"Plateau({arguments})"
 
     def get_config(self):
         return {"monitor": self.monitor, "mode": self.mode, "patience": self.patience,
@@ -189,7 +195,8 @@ class Plateau:
     def _missing(self, logs, fit_call):
         owner = self.owner
         where = f"the logs of epoch {owner.epochs_done} have no `{self.monitor}`"
-        if self.monitor.startswith("val_"):
+        validated = any(name.startswith("val_") for name in logs)
+        if self.monitor.startswith("val_") and not validated:
             return KerasclrError(
                 f"{owner.policy_name}: `patience` is {self.patience!r} but {where}. Pass "
                 "validation data to `fit()` (`validation_data` or `validation_split`), "

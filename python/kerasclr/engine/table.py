@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 import warnings
 import weakref
 
@@ -278,6 +279,7 @@ class Attachment:
         self.recording = False       # the recorder is part of this fit()
         self.train_functions = {}    # variant -> (train function, key), while detached
         self.plain_function = None   # (the model's own train function, key)
+        self.fit_frame = None        # id() of the frame of the fit() attached for
         self._listed = None          # (len(owner._variables), what the owner lists)
 
     @property
@@ -314,9 +316,10 @@ class Attachment:
 
 
 def attach(model, callback, capacity, cycle_momentum, record_losses=False,
-           new_capacity=None):
+           new_capacity=None, fit_frame=None):
     """Install a table of at least ``capacity`` rows on ``model``'s optimizer
-    (``new_capacity`` rows when a new one is made).
+    (``new_capacity`` rows when a new one is made) for the ``fit()`` whose
+    frame has id ``fit_frame`` (see `_bind_to_fit`).
 
     With ``record_losses``, a `LossRecorder` also records the loss of every
     training step inside the train step (``attachment.recorder``).
@@ -365,7 +368,45 @@ def attach(model, callback, capacity, cycle_momentum, record_losses=False,
         model.train_function = parked_function[0]
     elif hasattr(model, "make_train_function"):
         model.make_train_function(force=True)
+    attachment.fit_frame = fit_frame
+    _bind_to_fit(model, attachment)
     return attachment
+
+
+# An error that ends fit() skips on_train_end, and while its traceback lives
+# (a notebook's last error, reticulate's py_last_error()) so does that fit()'s
+# frame: nothing is collected, so the optimizer would stay attached, and a
+# later fit() without kerasclr would apply the old table. The JAX trainer
+# calls `finalize_variable_values` in a `finally` clause of fit(), which
+# detaches when an error leaves that fit(); elsewhere the train function the
+# table was compiled into checks that it is called by that fit().
+BOUND_FUNCTION = "_kerasclr_unbound"
+
+
+def _bind_to_fit(model, attachment):
+    """Make ``model``'s train function detach the table, then run the plain
+    one, when called by any other caller than the fit() it was attached for
+    (TensorFlow and PyTorch; one frame lookup per call)."""
+    function = getattr(model, "train_function", None)
+    frame_id = attachment.fit_frame
+    if function is None or frame_id is None or keras.backend.backend() == "jax":
+        return
+
+    def train_function(*args, **kwargs):
+        if (id(sys._getframe(1)) != frame_id
+                and not fit_context.frame_is_running(frame_id)):
+            release_if_still(attachment)
+            model.make_train_function()
+            return model.train_function(*args, **kwargs)
+        return function(*args, **kwargs)
+
+    setattr(train_function, BOUND_FUNCTION, function)
+    model.train_function = train_function
+
+
+def _unbound(function):
+    """The train function `_bind_to_fit` wrapped (or ``function`` itself)."""
+    return getattr(function, BOUND_FUNCTION, function)
 
 
 def detach(model, rate=None):
@@ -389,7 +430,7 @@ def detach(model, rate=None):
     if isinstance(variable, keras.Variable) and _host_value(variable) != float(np.float32(rate)):
         _assign(variable, rate)
     key = _train_function_key(model)
-    function = getattr(model, "train_function", None)
+    function = _unbound(getattr(model, "train_function", None))
     if function is not None:
         attachment.train_functions[attachment.variant] = (function, key)
     plain, attachment.plain_function = attachment.plain_function, None
@@ -402,10 +443,12 @@ def detach(model, rate=None):
     owner.__dict__[PARKED] = attachment
 
 
-def detach_if_still(model, attachment):
-    """`detach` ``model`` if ``attachment`` is still the one installed."""
-    if attachment_of(model.optimizer) is attachment:
-        detach(model)
+def release_if_still(attachment):
+    """If ``attachment`` is still installed, its callback ends its fit() as
+    it does when one of its own hooks fails: the rows of an epoch left open
+    are taken from the step counter (still that fit()'s), then `detach`."""
+    if attachment_of(attachment.owner) is attachment:
+        attachment.callback._release()
 
 
 def attachment_of(optimizer):
@@ -563,6 +606,12 @@ def _attached_class(base):
         for i, variable in enumerate(self._variables):
             variable.assign(store[str(i)])
 
+    def finalize_variable_values(self, var_list):
+        super(subclass, self).finalize_variable_values(var_list)
+        attachment = self.__dict__[ATTACHED]
+        if fit_context.leaving_by_error(attachment.fit_frame):  # JAX (see _bind_to_fit)
+            release_if_still(attachment)
+
     def get_config(self):
         config = super(subclass, self).get_config()
         config["learning_rate"] = self.__dict__[ATTACHED].current_rate()
@@ -597,6 +646,7 @@ def _attached_class(base):
         "save_own_variables": save_own_variables,
         "load_own_variables": load_own_variables,
         "get_config": get_config,
+        "finalize_variable_values": finalize_variable_values,
         "_backend_update_step": _backend_update_step,
     }
     if attribute is not None:

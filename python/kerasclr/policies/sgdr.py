@@ -17,6 +17,7 @@ next batch. The rate is a pure function of the epoch and the batch in it.
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
@@ -155,7 +156,9 @@ class SGDR(PolicyCallback):
 def _check_epochs(epochs):
     if epochs is None:
         return ()
-    if isinstance(epochs, (int, float)) and not isinstance(epochs, bool):
+    if isinstance(epochs, np.ndarray) and epochs.ndim == 0:
+        epochs = epochs.item()
+    if isinstance(epochs, numbers.Real) and not isinstance(epochs, bool):
         epochs = (epochs,)
     if not isinstance(epochs, (list, tuple, range, np.ndarray)):
         raise ArgumentError("lr_reduction_epochs", "a sequence of whole numbers >= 1 "

@@ -74,6 +74,20 @@ class WSD(PolicyCallback):
         self.decay_fraction = check_number("decay_fraction", decay_fraction, minimum=0.0,
                                            maximum=1.0)
         self.decay_shape = check_choice("decay_shape", decay_shape, DECAY_SHAPES)
+        for steps, fraction, default in (("warmup_steps", "warmup_fraction", 0.0),
+                                         ("decay_steps", "decay_fraction", 0.2)):
+            if getattr(self, steps) is not None and getattr(self, fraction) != default:
+                raise KerasclrError(
+                    f"WSD: give `{steps}` or `{fraction}`, not both.",
+                    f"new_callback_wsd(): give `{steps}` or `{fraction}`, not both.")
+        fractions = (0.0 if self.warmup_steps is not None else self.warmup_fraction) + (
+            0.0 if self.decay_steps is not None else self.decay_fraction)
+        if fractions > 1.0:
+            raise KerasclrError(
+                f"WSD: `warmup_fraction` and `decay_fraction` add up to {fractions:g}, "
+                "more than the whole schedule (1).",
+                f"new_callback_wsd(): `warmup_fraction` and `decay_fraction` add up to "
+                f"{fractions:g}, more than the whole schedule (1).")
         self.initial_lr = check_rate("initial_lr", initial_lr)
         self.final_lr = check_rate("final_lr", final_lr)
         super().__init__(verbose=verbose, plateau=plateau)

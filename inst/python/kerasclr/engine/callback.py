@@ -49,6 +49,7 @@ A policy subclass writes:
 
 from __future__ import annotations
 
+import inspect
 import math
 import numbers
 import threading
@@ -63,7 +64,7 @@ from kerasclr.engine import state as state_codec
 from kerasclr.engine import table as tables
 from kerasclr.engine.history import EpochHistory, IterationHistory
 from kerasclr.engine.plateau import Plateau
-from kerasclr.errors import ArgumentError, KerasclrError
+from kerasclr.errors import ArgumentError, KerasclrError, warn
 
 MIN_CAPACITY = 1024
 # A new table holds a whole fit() of known length (one fill at its start)
@@ -180,6 +181,22 @@ class PolicyCallback(keras.callbacks.Callback):
         self._saved_file = None            # what the last save/load left on disk
         self._fit_params = {}
         self._truncations = 0              # rows dropped (rollback, load)
+        self._model_ids = (None, None)     # id() of the models of the last two fits
+
+    # -- copies -----------------------------------------------------------------
+    # A copy or a pickle (KerasTuner deep-copies the callbacks of every trial)
+    # holds the policy, its arguments and its history, not what belongs to a
+    # running fit(): the installed table, the step reader, a lock.
+    _FIT_BOUND = ("_attachment", "_step_reader", "_state_sync")
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.update(dict.fromkeys(self._FIT_BOUND), _batches_seen_lock=None)
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._batches_seen_lock = threading.Lock()
 
     # -- what a policy writes -------------------------------------------------
     def initial_settings(self):
@@ -381,10 +398,13 @@ class PolicyCallback(keras.callbacks.Callback):
         recorded when read (or at the next train begin), off a host copy of
         the table that stays with this callback. An epoch left open (an
         error) is committed now, from the step counter, while the backend's
-        state is the fit's."""
+        state is the fit's; no step runs with this table after that, so the
+        epoch's rows end there (a later fit() without this callback adds none)."""
         if self._attachment is not None:
             if self._epoch_open:
                 self._commit_all(read_step=True)
+                self._step_now = self._committed_step
+                self._epoch_open = False
             else:
                 self._pin_epoch_rates()
                 self._final_quiet_ends = len(self._quiet_ends)  # final when recorded
@@ -410,6 +430,7 @@ class PolicyCallback(keras.callbacks.Callback):
 
     def _train_begin(self):
         model = self.model
+        self._model_ids = (self._model_ids[1], id(model))
         self._step_reader = None
         self._fit_params = dict(self.params or {})
         self._steps = self.params.get("steps") if self.params else None
@@ -420,12 +441,13 @@ class PolicyCallback(keras.callbacks.Callback):
         self._commit_all()  # rows of the last fit, off its table
         self._attachment = tables.attach(model, self, capacity, self.cycle_momentum,
                                          record_losses=self.records_losses,
-                                         new_capacity=self._planned_capacity(capacity))
+                                         new_capacity=self._planned_capacity(capacity),
+                                         fit_frame=self._fit.frame_id)
         self._table = self._attachment.table
         if self._fit.callbacks is not None:
             # An error elsewhere ends fit() without on_train_end: once that
             # fit() is gone, the optimizer is made plain again.
-            weakref.finalize(self._fit.callbacks, tables.detach_if_still, model,
+            weakref.finalize(self._fit.callbacks, tables.release_if_still,
                              self._attachment)
             self._fit.callbacks = None  # keep no reference to the fit's callbacks
         self._refill_in_batches = self._steps is None or self._steps > self._table.capacity
@@ -889,6 +911,13 @@ class PolicyCallback(keras.callbacks.Callback):
         return KerasclrError(f"{self.policy_name}: {text}", f"{self.r_function}(): {text}")
 
     def _roll_back(self, mark, epochs):
+        dropped = len(self._iteration_history) - mark["rows"]
+        if dropped > 0 and self._model_ids[0] not in (None, self._model_ids[1]):
+            text = (f"this fit() trains another model than the last one, whose optimizer "
+                    f"is at step {mark['step']}: the {dropped} rows of history after it "
+                    "are dropped, and training goes on from there.")
+            warn(f"{self.policy_name}: {text} Use a new callback for each model.",
+                 f"{self.r_function}(): {text} Create a new callback for each model.")
         self._iteration_history.truncate(mark["rows"])
         self._epoch_history.truncate(epochs)
         self._drop_pending()
@@ -918,8 +947,10 @@ class PolicyCallback(keras.callbacks.Callback):
         for other in self._fit.callback_list:
             if other is self:
                 continue
+            hint = ("", "")
             if isinstance(other, keras.callbacks.ReduceLROnPlateau):
                 names = ("ReduceLROnPlateau", "callback_reduce_lr_on_plateau()")
+                hint = self._plateau_hint()
             elif isinstance(other, keras.callbacks.LearningRateScheduler):
                 names = ("LearningRateScheduler", "callback_learning_rate_scheduler()")
             elif isinstance(other, PolicyCallback):
@@ -928,12 +959,9 @@ class PolicyCallback(keras.callbacks.Callback):
                 continue
             raise KerasclrError(
                 f"{names[0]} and {self.policy_name} both set the learning rate in this "
-                f"fit(): keep one of them. For plateau control use {self.policy_name}'s "
-                "own `patience` and `factor` (or `plateau=kerasclr.Plateau(...)`).",
+                f"fit(): keep one of them.{hint[0]}",
                 f"{names[1]} and {self.r_function}() both set the learning rate in this "
-                "fit(): keep one of them. For plateau control use the `patience` and "
-                f"`factor` arguments of {self.r_function}() (or `plateau = "
-                "plateau_control(...)`).")
+                f"fit(): keep one of them.{hint[1]}")
         for outer in fit_context.running_fits()[1:]:
             if self in outer.callback_list and outer.model is not self.model:
                 # The outer fit() goes on with its own model and params.
@@ -944,6 +972,30 @@ class PolicyCallback(keras.callbacks.Callback):
                     "model; a callback serves one fit() at a time.",
                     f"This {self.r_function}() callback is already in a running fit() "
                     "of another model; a callback serves one fit() at a time.")
+
+    def _warn_if_epoch_length_differs(self, steps_per_epoch, what):
+        """Warn when this fit() runs epochs of another length than the
+        ``steps_per_epoch`` the policy was given (``what`` its plan, e.g.
+        "the cycle (320 steps)"); call from `resolve`, on train begin."""
+        steps = self._fit_params.get("steps") if self._fit_params else None
+        if steps_per_epoch is None or steps is None or int(steps) == steps_per_epoch:
+            return
+        text = (f"`steps_per_epoch` is {steps_per_epoch} but this fit() runs {int(steps)} "
+                f"batches per epoch, so {what} does not follow its epochs.")
+        warn(f"{self.policy_name}: {text} Pass steps_per_epoch={int(steps)}.",
+             f"{self.r_function}(): {text} Pass `steps_per_epoch = {int(steps)}`.")
+
+    def _plateau_hint(self):
+        """Where this policy's plateau control is set (Python, R wording)."""
+        if "patience" in inspect.signature(type(self)).parameters:
+            return (f" For plateau control use {self.policy_name}'s own `patience` and "
+                    "`factor`.",
+                    f" For plateau control use the `patience` and `factor` arguments of "
+                    f"{self.r_function}().")
+        return (f" For plateau control pass `plateau=kerasclr.Plateau(...)` to "
+                f"{self.policy_name}.",
+                f" For plateau control pass `plateau = plateau_control(...)` to "
+                f"{self.r_function}().")
 
     def _sync_backend(self):
         # JAX keeps variables in a detached state during an epoch. (`_model`:
@@ -963,6 +1015,27 @@ class PolicyCallback(keras.callbacks.Callback):
     # -- state -------------------------------------------------------------------------
     def get_config(self):  # pragma: no cover - abstract
         raise NotImplementedError
+
+    @classmethod
+    def from_config(cls, config):
+        """A new policy (no history) made from what `get_config` returns."""
+        config = dict(config)
+        if isinstance(config.get("plateau"), dict):
+            config["plateau"] = Plateau(**config["plateau"])
+        return cls(**config)
+
+    @staticmethod
+    def class_named(name):
+        """The policy class whose ``policy_name`` is ``name``."""
+        found, classes = None, [PolicyCallback]
+        while classes and found is None:
+            kind = classes.pop()
+            classes.extend(kind.__subclasses__())
+            if kind.__dict__.get("policy_name") == name:
+                found = kind
+        if found is None:
+            raise KerasclrError(f"There is no kerasclr policy named {name!r}.")
+        return found
 
     # A policy whose length may come from fit() (OneCycle, WSD) sets
     # TOTAL_STEPS_MINIMUM and defines `_learned_total_steps()` (None until

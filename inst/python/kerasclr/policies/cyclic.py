@@ -54,8 +54,10 @@ class ClrScale:
             ``scale_fn`` is given.
         gamma: base of the exponential decay of "exp_range", in (0, 1].
         scale_fn: optional callable of one number returning a number in
-            [0, 1]. Numpy-vectorised callables are called once per table;
-            others are called element by element.
+            [0, 1]; called once when the policy is made (cycle 1, or
+            iteration 0), so that a function that breaks this rule fails
+            there. Numpy-vectorised callables are then called once per
+            table; others are called element by element.
         scale_mode: "cycle" or "iteration" ("iterations" is accepted):
             what ``scale_fn`` is evaluated on.
     """
@@ -72,6 +74,8 @@ class ClrScale:
         self.scale_mode = "iteration" if scale_mode == "iterations" else scale_mode
         if scale_fn is not None:
             self.on_cycle = self.scale_mode == "cycle"
+            # a function that breaks its rule fails here, not in fit()
+            self(np.array([1.0 if self.on_cycle else 0.0]))
         else:
             self.on_cycle = mode != "exp_range"
 
@@ -307,6 +311,8 @@ class CyclicLR(PolicyCallback):
         cycle_momentum = check_bool("cycle_momentum", cycle_momentum)
         self.base_momentum, self.max_momentum = check_momentum_bounds(
             base_momentum, max_momentum)
+        # checked under its own name (Plateau calls it `mode`)
+        monitor_mode = check_choice("monitor_mode", monitor_mode, Plateau.MODES)
         plateau = Plateau(monitor=monitor, mode=monitor_mode, patience=patience,
                           factor=factor, cooldown=cooldown, min_lr=min_lr)
         super().__init__(verbose=verbose, cycle_momentum=cycle_momentum,

@@ -83,7 +83,7 @@ class OneCycle(PolicyCallback):
             max_lr, lr (of the next batch) and momentum.
 
     Example:
-        >>> cb = kerasclr.OneCycle(max_lr=0.05, epochs=10, steps_per_epoch=32)
+        >>> cb = kerasclr.OneCycle(max_lr=0.05, epochs=10)  # steps from fit()
         >>> model.compile(keras.optimizers.SGD(0.01, momentum=0.9), "mse")
         >>> model.fit(x, y, batch_size=32, epochs=10, callbacks=[cb])
         >>> kerasclr.plot_lr_history(cb, granularity="iteration")
@@ -159,6 +159,9 @@ class OneCycle(PolicyCallback):
         self.total_steps = total_steps
 
     def resolve(self, params):
+        self._warn_if_epoch_length_differs(
+            self.steps_per_epoch, f"the cycle ({self.epochs} epochs of "
+            f"{self.steps_per_epoch} steps)")
         if self.total_steps is None:
             steps = params.get("steps")
             if steps is None:

@@ -255,6 +255,14 @@ class Sequence(PolicyCallback):
                 "boundaries": list(self.boundaries), "unit": self.unit,
                 "verbose": self.verbose, **self.plateau_config()}
 
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["phases"] = [
+            cls.class_named(phase["policy"]).from_config(phase["config"])
+            if isinstance(phase, dict) else phase for phase in config["phases"]]
+        return super().from_config(config)
+
     def _policy_state(self):
         return {"phases": [phase._policy_state() for phase in self.phases]}
 
