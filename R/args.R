@@ -10,18 +10,15 @@
 # `c("triangular", "triangular2")`) as its first value, an NA as NaN (which
 # Python refuses; the error shows NA, the R value), and `convert[[name]]`
 # applied to the arguments it names. `ignore` drops arguments. A missing
-# argument without a default is R's usual error, attributed to the caller.
+# argument without a default is R's usual error, attributed to the caller
+# (check_required()).
 capture_args <- function(convert = list(), ignore = character(),
                          env = parent.frame(), fn = sys.function(sys.parent()),
                          call = sys.call(sys.parent())) {
   defaults <- formals(fn)
   names <- setdiff(names(defaults), c("...", ignore))
+  check_required(intersect(required_args(fn), names), env = env, call = call)
   args <- lapply(names, function(name) {
-    if (identical(defaults[[name]], quote(expr = )) &&
-        eval(call("missing", as.name(name)), env)) {
-      stop(simpleError(sprintf("argument \"%s\" is missing, with no default", name),
-                       call))
-    }
     value <- get(name, envir = env, inherits = FALSE)
     default <- defaults[[name]]
     if (is.character(value) && length(value) > 1L && is.call(default) &&
@@ -32,6 +29,32 @@ capture_args <- function(convert = list(), ignore = character(),
   })
   names(args) <- names
   args
+}
+
+# A missing argument without a default: R's usual error ("argument "path" is
+# missing, with no default") attributed to the exported function that was
+# called, not to the helper that first uses the argument (check_path(),
+# py_invoke(), ...). Checks `names` (by default every argument of the calling
+# function that has no default) in the calling function's frame. Exported
+# functions that do not start with capture_args() call it first.
+check_required <- function(names = required_args(fn), env = parent.frame(),
+                           fn = sys.function(sys.parent()),
+                           call = sys.call(sys.parent())) {
+  for (name in names) {
+    if (eval(base::call("missing", as.name(name)), env)) {
+      stop(simpleError(sprintf("argument \"%s\" is missing, with no default", name),
+                       call))
+    }
+  }
+  invisible()
+}
+
+# The names of the arguments of `fn` that have no default (without `...`).
+required_args <- function(fn) {
+  defaults <- formals(fn)
+  names <- setdiff(names(defaults), "...")
+  names[vapply(names, function(name) identical(defaults[[name]], quote(expr = )),
+               logical(1))]
 }
 
 # reticulate turns a logical NA into True, an integer NA into -2147483648 and

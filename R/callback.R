@@ -17,7 +17,8 @@
 #' can be passed unchanged to `fit()` of
 #' 'keras3' or of a Keras model used through [reticulate::import()]. It also
 #' has the R class `kerasclr_callback`: [print()] gives a one-line summary,
-#' `$history` and `$history_epoch` are R data frames and
+#' `$history` and `$history_epoch` are R data frames, a misspelt field
+#' (`$histroy`) is an error that lists the fields, and
 #' [plot_clr_history()] plots it.
 #'
 #' @param base_lr Lower bound of the cycle (>= 0).
@@ -65,18 +66,17 @@
 #' @seealso [reset_cyclical_learning_rate()], [plot_clr_history()],
 #'   [clr_schedule()], [replay_epochs()]
 #' @export
+#' @examplesIf kerasclr_available()
+#' callback_clr <- new_callback_cyclical_learning_rate(
+#'   step_size = 32, base_lr = 0.001, max_lr = 0.006,
+#'   gamma = 0.99, mode = "exp_range", verbose = 0
+#' )
+#' callback_clr
+#' # Train without a model: 5 epochs of 13 batches.
+#' replay_epochs(callback_clr, steps_per_epoch = 13, epochs = 5)
+#' head(callback_clr$history)
+#' callback_clr$history_epoch
 #' @examples
-#' if (kerasclr_available()) {
-#'   callback_clr <- new_callback_cyclical_learning_rate(
-#'     step_size = 32, base_lr = 0.001, max_lr = 0.006,
-#'     gamma = 0.99, mode = "exp_range", verbose = 0
-#'   )
-#'   callback_clr
-#'   # Train without a model: 5 epochs of 13 batches.
-#'   replay_epochs(callback_clr, steps_per_epoch = 13, epochs = 5)
-#'   head(callback_clr$history)
-#'   callback_clr$history_epoch
-#' }
 #' \dontrun{
 #' keras <- reticulate::import("keras")
 #' model$fit(x, y, validation_data = list(xv, yv), epochs = 10L,
@@ -121,17 +121,16 @@ new_callback_cyclical_learning_rate <- function(base_lr = 0.001,
 #'   `NULL` to keep the current ones.
 #' @return `callback`, invisibly (it is changed in place).
 #' @export
-#' @examples
-#' if (kerasclr_available()) {
-#'   clr <- new_callback_cyclical_learning_rate(step_size = 6, verbose = 0)
-#'   replay_epochs(clr, steps_per_epoch = 13, epochs = 2)
-#'   reset_cyclical_learning_rate(clr, new_base_lr = 0.0005, new_max_lr = 0.003,
-#'                                new_step_size = 4)
-#'   replay_epochs(clr, steps_per_epoch = 13, epochs = 1)
-#'   tail(clr$history)
-#' }
+#' @examplesIf kerasclr_available()
+#' clr <- new_callback_cyclical_learning_rate(step_size = 6, verbose = 0)
+#' replay_epochs(clr, steps_per_epoch = 13, epochs = 2)
+#' reset_cyclical_learning_rate(clr, new_base_lr = 0.0005, new_max_lr = 0.003,
+#'                              new_step_size = 4)
+#' replay_epochs(clr, steps_per_epoch = 13, epochs = 1)
+#' tail(clr$history)
 reset_cyclical_learning_rate <- function(callback, new_base_lr = NULL, new_max_lr = NULL,
                                          new_step_size = NULL) {
+  check_required()
   py_invoke(py_gateway()$check_callback, list("callback", callback, "reset"))
   py_invoke(callback$reset, capture_args(ignore = "callback"))
   invisible(callback)
@@ -146,14 +145,60 @@ as_kerasclr_callback <- function(x) {
   x
 }
 
-# `$history` and `$history_epoch` as data frames; other names reach the
-# Python object.
+# `$history` and `$history_epoch` as data frames; other names the Python
+# object has reach it. A name it does not have is an R error that names it
+# and lists the callback's fields (instead of Python's AttributeError).
 callback_field <- function(x, name, ...) {
-  if (is.character(name) && length(name) == 1L &&
-      name %in% c("history", "history_epoch")) {
-    return(history_frame(x, name))
+  if (is.character(name) && length(name) == 1L && !is.na(name)) {
+    if (name %in% c("history", "history_epoch")) {
+      return(history_frame(x, name))
+    }
+    if (!has_python_field(x, name)) {
+      call <- sys.call()
+      field <- if (.Generic == "$") as.name(name) else name
+      stop(unknown_field_error(x, name, as.call(list(as.name(.Generic), call[[2]], field))))
+    }
   }
   NextMethod()
+}
+
+# Whether the Python object has the attribute `name` (also a property that
+# fails when read: Python says why). Without Python, or for an object that
+# did not survive a saved session, reticulate answers as it does.
+has_python_field <- function(x, name) {
+  reticulate::py_is_null_xptr(x) || !reticulate::py_available() ||
+    reticulate::py_has_attr(x, name) || name %in% reticulate::py_list_attributes(x)
+}
+
+# "`histroy` is not a field of this CyclicLR callback. Did you mean
+# `history`? Its fields are `history`, `history_epoch` and its arguments
+# (base_lr, ...); `names(cb)` lists every Python attribute and method."
+unknown_field_error <- function(x, name, call) {
+  policy <- tryCatch(reticulate::py_to_r(reticulate::py_get_attr(x, "policy_name")),
+                     error = function(e) NULL)
+  policy <- if (is.character(policy) && length(policy) == 1L) paste(policy, "callback") else
+    "kerasclr callback"
+  attributes <- reticulate::py_list_attributes(x)
+  attributes <- attributes[!startsWith(attributes, "_")]
+  arguments <- tryCatch(
+    names(reticulate::py_to_r(reticulate::py_call(reticulate::py_get_attr(x, "get_config")))),
+    error = function(e) character()
+  )
+  fields <- unique(c("history", "history_epoch", intersect(arguments, attributes)))
+  candidates <- union(fields, attributes)
+  distance <- utils::adist(name, candidates, ignore.case = TRUE)[1, ]
+  close <- candidates[distance <= max(1, nchar(name) %/% 3) & distance == min(distance)]
+  object <- call[[2]]
+  object <- if (is.name(object)) as.character(object) else "callback"
+  message <- paste0(
+    "`", name, "` is not a field of this ", policy, ".",
+    if (length(close)) paste0(" Did you mean ", paste0("`", close, "`", collapse = " or "), "?"),
+    " Its fields are `history`, `history_epoch` and its arguments",
+    if (length(fields) > 2L) paste0(" (", paste(fields[-(1:2)], collapse = ", "), ")"),
+    "; `names(", object, ")` lists every Python attribute and method."
+  )
+  structure(class = c("kerasclr_error", "error", "condition"),
+            list(message = message, call = call))
 }
 
 #' @export

@@ -27,6 +27,9 @@ describe_value <- function(x) {
   if (inherits(x, "kerasclr_callback")) {
     return("a kerasclr callback")
   }
+  if (inherits(x, "kerasclr_tensorboard_rates")) {
+    return("a TensorBoardRates callback")
+  }
   if (inherits(x, "python.builtin.object")) {
     return(sprintf("a Python object of class %s", class(x)[[1]]))
   }

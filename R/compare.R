@@ -22,17 +22,16 @@
 #'   aligned on), `rows`, `rtol` and `schedule_identical` (`TRUE` when every
 #'   schedule column is identical).
 #' @export
-#' @examples
-#' if (kerasclr_available()) {
-#'   run <- function() {
-#'     cb <- new_callback_cyclical_learning_rate(step_size = 6, verbose = 0)
-#'     replay_epochs(cb, steps_per_epoch = 13, epochs = 2)
-#'   }
-#'   result <- compare_clr_histories(run()$history, run()$history)
-#'   result
-#'   attr(result, "schedule_identical")
+#' @examplesIf kerasclr_available()
+#' run <- function() {
+#'   cb <- new_callback_cyclical_learning_rate(step_size = 6, verbose = 0)
+#'   replay_epochs(cb, steps_per_epoch = 13, epochs = 2)
 #' }
+#' result <- compare_clr_histories(run()$history, run()$history)
+#' result
+#' attr(result, "schedule_identical")
 compare_clr_histories <- function(x, y, rtol = 1e-6) {
+  check_required()
   check_history_table(x, "x")
   check_history_table(y, "y")
   result <- py_invoke(py_core()$compare_clr_histories,

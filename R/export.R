@@ -21,22 +21,56 @@
 #' @seealso [write_lr_history_csv()]; keras3's `callback_tensorboard()`
 #'   writes the logs of each epoch.
 #' @export
+#' @examplesIf kerasclr_available() && reticulate::py_module_available("tensorflow")
+#' wsd <- new_callback_wsd(max_lr = 0.01, total_steps = 100, warmup_steps = 10)
+#' log_dir <- file.path(tempdir(), "logs")
+#' rates <- new_callback_tensorboard_rates(wsd, log_dir)
+#' rates
 #' @examples
-#' if (kerasclr_available() && reticulate::py_module_available("tensorflow")) {
-#'   wsd <- new_callback_wsd(max_lr = 0.01, total_steps = 100, warmup_steps = 10)
-#'   log_dir <- file.path(tempdir(), "logs")
-#'   rates <- new_callback_tensorboard_rates(wsd, log_dir)
-#'   rates
-#' }
 #' \dontrun{
 #' model |> fit(x, y, epochs = 10, callbacks = list(wsd, rates))
 #' # then, in a shell: tensorboard --logdir logs
 #' }
 new_callback_tensorboard_rates <- function(callback, log_dir, prefix = "kerasclr/") {
+  check_required()
   py_invoke(py_gateway()$check_callback, list("callback", callback))
   log_dir <- check_path(log_dir)
-  py_invoke(py_core()$TensorBoardRates, list(callback, log_dir = log_dir,
-                                              prefix = as_py_value(prefix)))
+  rates <- py_invoke(py_core()$TensorBoardRates, list(callback, log_dir = log_dir,
+                                                       prefix = as_py_value(prefix)))
+  if (!inherits(rates, "kerasclr_tensorboard_rates")) {
+    # in place, as as_kerasclr_callback() does
+    class(rates) <- c("kerasclr_tensorboard_rates", class(rates))
+  }
+  rates
+}
+
+# One line, like a policy callback's: the scalars it writes, where, the rows
+# written so far and the policy (its own one-line summary).
+#' @export
+format.kerasclr_tensorboard_rates <- function(x, ...) {
+  if (reticulate::py_is_null_xptr(x) || !reticulate::py_available()) {
+    return("<TensorBoardRates: no Python object (made in another R session)>")
+  }
+  field <- function(name) reticulate::py_to_r(reticulate::py_get_attr(x, name))
+  policy <- reticulate::py_get_attr(x, "policy")
+  momentum <- isTRUE(reticulate::py_to_r(reticulate::py_get_attr(policy, "cycle_momentum")))
+  scalars <- paste0(field("prefix"), c("lr", if (momentum) "momentum"))
+  sprintf("<TensorBoardRates scalars=%s log_dir=%s rows_written=%s policy=%s>",
+          paste(scalars, collapse = ","), encodeString(field("log_dir"), quote = "\""),
+          format(field("rows_written")), reticulate::py_repr(policy))
+}
+
+#' @export
+print.kerasclr_tensorboard_rates <- function(x, ...) {
+  cat(format(x), "\n", sep = "")
+  invisible(x)
+}
+
+#' @importFrom utils str
+#' @export
+str.kerasclr_tensorboard_rates <- function(object, ...) {
+  cat(format(object), "\n", sep = "")
+  invisible()
 }
 
 #' Write a learning-rate history table as CSV
@@ -56,14 +90,13 @@ new_callback_tensorboard_rates <- function(callback, log_dir, prefix = "kerasclr
 #' @return `path`, invisibly.
 #' @seealso [new_callback_tensorboard_rates()], [compare_clr_histories()]
 #' @export
-#' @examples
-#' if (kerasclr_available()) {
-#'   clr <- new_callback_cyclical_learning_rate(step_size = 6, verbose = 0)
-#'   replay_epochs(clr, steps_per_epoch = 13, epochs = 2)
-#'   path <- write_lr_history_csv(clr, tempfile(fileext = ".csv"))
-#'   identical(read.csv(path), clr$history)
-#' }
+#' @examplesIf kerasclr_available()
+#' clr <- new_callback_cyclical_learning_rate(step_size = 6, verbose = 0)
+#' replay_epochs(clr, steps_per_epoch = 13, epochs = 2)
+#' path <- write_lr_history_csv(clr, tempfile(fileext = ".csv"))
+#' identical(read.csv(path), clr$history)
 write_lr_history_csv <- function(callback, path, table = c("history", "history_epoch")) {
+  check_required()
   py_invoke(py_gateway()$check_callback, list("callback", callback))
   path <- check_path(path)
   args <- capture_args(ignore = c("callback", "path"))

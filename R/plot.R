@@ -21,18 +21,17 @@
 #'   `max_lr`), invisibly, after drawing.
 #' @seealso [plot_lr_history()] for every policy.
 #' @export
-#' @examples
-#' if (kerasclr_available()) {
-#'   clr <- new_callback_cyclical_learning_rate(step_size = 20, mode = "exp_range",
-#'                                              gamma = 0.995, verbose = 0)
-#'   replay_epochs(clr, steps_per_epoch = 13, epochs = 8)
-#'   plot_clr_history(clr, granularity = "iteration", backend = "base")
-#'   if (requireNamespace("ggplot2", quietly = TRUE)) {
-#'     plot_clr_history(clr, backend = "ggplot2", trans_y_axis = "log10")
-#'   }
+#' @examplesIf kerasclr_available()
+#' clr <- new_callback_cyclical_learning_rate(step_size = 20, mode = "exp_range",
+#'                                            gamma = 0.995, verbose = 0)
+#' replay_epochs(clr, steps_per_epoch = 13, epochs = 8)
+#' plot_clr_history(clr, granularity = "iteration", backend = "base")
+#' if (requireNamespace("ggplot2", quietly = TRUE)) {
+#'   plot_clr_history(clr, backend = "ggplot2", trans_y_axis = "log10")
 #' }
 plot_clr_history <- function(callback_clr, granularity = "epoch", backend = "ggplot2",
                              trans_y_axis = "identity") {
+  check_required()
   plot_history(callback_clr, "callback_clr", granularity, backend, trans_y_axis,
                show_bounds = TRUE, momentum = FALSE,
                title = function(policy) paste("Learning rate by", granularity))
@@ -56,17 +55,16 @@ plot_clr_history <- function(callback_clr, granularity = "epoch", backend = "ggp
 #'   frame (columns `x`, `lr`, `base_lr`, `max_lr` and possibly `momentum`),
 #'   invisibly.
 #' @export
-#' @examples
-#' if (kerasclr_available()) {
-#'   one_cycle <- new_callback_one_cycle(max_lr = 0.1, total_steps = 100)
-#'   replay_epochs(one_cycle, steps_per_epoch = 10, epochs = 10)
-#'   plot_lr_history(one_cycle, granularity = "iteration", backend = "base")
-#'   if (requireNamespace("ggplot2", quietly = TRUE)) {
-#'     plot_lr_history(one_cycle, granularity = "iteration")
-#'   }
+#' @examplesIf kerasclr_available()
+#' one_cycle <- new_callback_one_cycle(max_lr = 0.1, total_steps = 100)
+#' replay_epochs(one_cycle, steps_per_epoch = 10, epochs = 10)
+#' plot_lr_history(one_cycle, granularity = "iteration", backend = "base")
+#' if (requireNamespace("ggplot2", quietly = TRUE)) {
+#'   plot_lr_history(one_cycle, granularity = "iteration")
 #' }
 plot_lr_history <- function(callback, granularity = "epoch", backend = "ggplot2",
                             trans_y_axis = "identity", show_bounds = NULL) {
+  check_required()
   plot_history(callback, "callback", granularity, backend, trans_y_axis, show_bounds,
                momentum = TRUE,
                title = function(policy) paste0(policy, ": learning rate by ", granularity))
@@ -198,12 +196,41 @@ lr_plot_ggplot <- function(data, series, xlab, axis, title) {
     plot <- plot +
       ggplot2::facet_wrap(ggplot2::vars(.data$panel), ncol = 1, scales = "free_y")
   } else {
-    plot <- plot + ggplot2::scale_y_continuous(trans = axis$trans)
+    # ggplot2's labels of a transformed axis show every digit of its breaks
+    # (log2: "0.0039062500"); these show three.
+    plot <- plot + ggplot2::scale_y_continuous(
+      trans = axis$trans,
+      labels = if (axis$identity) ggplot2::waiver() else compact_labels
+    )
+  }
+  if (xlab == "epoch") {
+    plot <- plot + ggplot2::scale_x_continuous(breaks = whole_number_breaks)
   }
   if (xlab == "epoch" || nrow(data) == 1L) {
     plot <- plot + ggplot2::geom_point(size = 1)
   }
   plot
+}
+
+# Axis labels with three significant digits, in one notation, without
+# trailing zeros: "0.000488", "0.000977", "0.00195"; "5e-04", "1e-03".
+compact_labels <- function(x) {
+  labels <- format(signif(x, 3), trim = TRUE, drop0trailing = TRUE)
+  labels[is.na(x)] <- NA
+  labels
+}
+
+# Breaks of an epoch axis (no epoch 2.5), from the axis limits: R's pretty()
+# breaks that are whole numbers within the limits, or every whole number in
+# the limits when those are fewer than two.
+whole_number_breaks <- function(limits) {
+  limits <- range(limits[is.finite(limits)])
+  breaks <- pretty(limits)
+  breaks <- breaks[breaks == round(breaks) & breaks >= limits[1] & breaks <= limits[2]]
+  if (length(breaks) < 2L && ceiling(limits[1]) <= floor(limits[2])) {
+    breaks <- as.double(seq(ceiling(limits[1]), floor(limits[2])))
+  }
+  breaks
 }
 
 lr_plot_base <- function(data, series, xlab, axis, title) {
@@ -220,8 +247,13 @@ lr_plot_base <- function(data, series, xlab, axis, title) {
          describe_value(ylim[1]), ".", call. = FALSE)
   }
   type <- if (xlab == "epoch" || nrow(data) == 1L) "o" else "l"
+  # an epoch axis: whole numbers only
+  epochs <- xlab == "epoch"
   graphics::plot(data$x, data$lr, type = "n", ylim = ylim, log = log, xlab = xlab,
-                 ylab = axis$label, main = title)
+                 ylab = axis$label, main = title, xaxt = if (epochs) "n" else "s")
+  if (epochs) {
+    graphics::axis(1, at = whole_number_breaks(data$x))
+  }
   for (i in seq_len(nrow(lr_series))) {
     graphics::lines(data$x, data[[lr_series$name[i]]], col = lr_series$colour[i],
                     lty = lr_series$linetype[i], type = type, pch = 20, cex = 0.6)
@@ -231,7 +263,10 @@ lr_plot_base <- function(data, series, xlab, axis, title) {
   if (has_momentum) {
     graphics::plot(data$x, data$momentum, type = type, pch = 20, cex = 0.6,
                    col = "#ff7f0e", lty = "dotted", xlab = xlab, ylab = "momentum",
-                   main = "momentum")
+                   main = "momentum", xaxt = if (epochs) "n" else "s")
+    if (epochs) {
+      graphics::axis(1, at = whole_number_breaks(data$x))
+    }
   }
   invisible(data)
 }

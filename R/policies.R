@@ -39,14 +39,13 @@
 #'   `momentum` of the next batch).
 #' @seealso [one_cycle_schedule()], [plot_lr_history()]
 #' @export
+#' @examplesIf kerasclr_available()
+#' one_cycle <- new_callback_one_cycle(max_lr = 0.1, epochs = 10,
+#'                                     steps_per_epoch = 20)
+#' replay_epochs(one_cycle, steps_per_epoch = 20, epochs = 10)
+#' head(one_cycle$history)
+#' plot_lr_history(one_cycle, granularity = "iteration", backend = "base")
 #' @examples
-#' if (kerasclr_available()) {
-#'   one_cycle <- new_callback_one_cycle(max_lr = 0.1, epochs = 10,
-#'                                       steps_per_epoch = 20)
-#'   replay_epochs(one_cycle, steps_per_epoch = 20, epochs = 10)
-#'   head(one_cycle$history)
-#'   plot_lr_history(one_cycle, granularity = "iteration", backend = "base")
-#' }
 #' \dontrun{
 #' model |> compile(optimizer = optimizer_sgd(0.01, momentum = 0.9), loss = "mse")
 #' model |> fit(x, y, batch_size = 32, epochs = 10, callbacks = list(one_cycle))
@@ -93,13 +92,11 @@ new_callback_one_cycle <- function(max_lr, total_steps = NULL, epochs = NULL,
 #'   rate.
 #' @seealso [sgdr_schedule()], [plot_lr_history()]
 #' @export
-#' @examples
-#' if (kerasclr_available()) {
-#'   sgdr <- new_callback_sgdr(max_lr = 0.05, min_lr = 0.001,
-#'                             epochs_to_restart = 2, mult_factor = 2)
-#'   replay_epochs(sgdr, steps_per_epoch = 10, epochs = 14)
-#'   plot_lr_history(sgdr, granularity = "iteration", backend = "base")
-#' }
+#' @examplesIf kerasclr_available()
+#' sgdr <- new_callback_sgdr(max_lr = 0.05, min_lr = 0.001,
+#'                           epochs_to_restart = 2, mult_factor = 2)
+#' replay_epochs(sgdr, steps_per_epoch = 10, epochs = 14)
+#' plot_lr_history(sgdr, granularity = "iteration", backend = "base")
 new_callback_sgdr <- function(max_lr = 0.01, min_lr = 0, steps_per_epoch = NULL,
                               epochs_to_restart = 10, mult_factor = 2, lr_decay = 1,
                               lr_fac = 0.1, lr_reduction_epochs = NULL, verbose = 0,
@@ -122,13 +119,11 @@ new_callback_sgdr <- function(max_lr = 0.01, min_lr = 0, steps_per_epoch = NULL,
 #'   `kerasclr_callback`.
 #' @seealso [step_decay_schedule()], [plot_lr_history()]
 #' @export
-#' @examples
-#' if (kerasclr_available()) {
-#'   decay <- new_callback_step_decay(initial_lr = 0.1, decay_factor = 0.5,
-#'                                    step_size = 3)
-#'   replay_epochs(decay, steps_per_epoch = 5, epochs = 10)
-#'   decay$history_epoch
-#' }
+#' @examplesIf kerasclr_available()
+#' decay <- new_callback_step_decay(initial_lr = 0.1, decay_factor = 0.5,
+#'                                  step_size = 3)
+#' replay_epochs(decay, steps_per_epoch = 5, epochs = 10)
+#' decay$history_epoch
 new_callback_step_decay <- function(initial_lr = 0.01, decay_factor = 0.5,
                                     step_size = 10, verbose = 0, plateau = NULL) {
   as_kerasclr_callback(py_invoke(py_core()$StepDecay, capture_args()))
@@ -157,13 +152,11 @@ new_callback_step_decay <- function(initial_lr = 0.01, decay_factor = 0.5,
 #'   `kerasclr_callback`.
 #' @seealso [cosine_decay_schedule()], [plot_lr_history()]
 #' @export
-#' @examples
-#' if (kerasclr_available()) {
-#'   cosine <- new_callback_cosine_decay(0, decay_steps = 80, alpha = 0.1,
-#'                                       warmup_target = 0.1, warmup_steps = 20)
-#'   replay_epochs(cosine, steps_per_epoch = 10, epochs = 10)
-#'   plot_lr_history(cosine, granularity = "iteration", backend = "base")
-#' }
+#' @examplesIf kerasclr_available()
+#' cosine <- new_callback_cosine_decay(0, decay_steps = 80, alpha = 0.1,
+#'                                     warmup_target = 0.1, warmup_steps = 20)
+#' replay_epochs(cosine, steps_per_epoch = 10, epochs = 10)
+#' plot_lr_history(cosine, granularity = "iteration", backend = "base")
 new_callback_cosine_decay <- function(initial_learning_rate, decay_steps, alpha = 0,
                                       name = "CosineDecay", warmup_target = NULL,
                                       warmup_steps = 0, verbose = 0, plateau = NULL) {
@@ -172,18 +165,22 @@ new_callback_cosine_decay <- function(initial_learning_rate, decay_steps, alpha 
 
 #' Warm-up, stable, decay (WSD) learning rate callback
 #'
+#' @description
 #' Creates a Keras callback with the warm-up–stable–decay schedule of long
-#' training runs: over `T` training iterations, a linear warm-up from
-#' `initial_lr` to `max_lr` in `W` steps, `max_lr` until the decay starts,
-#' and a decay to `final_lr` over the last `D` steps:
+#' training runs: a linear warm-up from `initial_lr` to `max_lr`, `max_lr`
+#' until the decay starts, and a decay to `final_lr` at the end.
+#'
+#' @details
+#' Over `T` training iterations, with a warm-up of `W` steps and a decay over
+#' the last `D` steps, the learning rate of step `s` (0-based) is:
 #' * `s < W`: `lr = initial_lr + (max_lr - initial_lr) * s / W`;
 #' * `W <= s < T - D`: `lr = max_lr`;
 #' * `s >= T - D`: `lr = final_lr + (max_lr - final_lr) * shape(t)` with
-#'   `t = min((s - (T - D)) / D, 1)`,
+#'   `t = min((s - (T - D)) / D, 1)` and `shape(t)` = `1 - t` (`"linear"`),
+#'   `(1 + cos(pi * t)) / 2` (`"cosine"`) or `1 - sqrt(t)` (`"1-sqrt"`,
+#'   Hägele et al., arXiv:2405.18392).
 #'
-#' where `shape(t)` is `1 - t` (`"linear"`), `(1 + cos(pi * t)) / 2`
-#' (`"cosine"`) or `1 - sqrt(t)` (`"1-sqrt"`, Hägele et al.,
-#' arXiv:2405.18392). `W` and `D` are given in steps or as fractions of `T`
+#' `W` and `D` are given in steps or as fractions of `T`
 #' (rounded to whole steps). Without `total_steps`, `T` is
 #' `epochs * steps_per_epoch` of the first `fit()`; a `fit()` that does not
 #' know its batches per epoch (a generator without a length) is an error:
@@ -209,14 +206,13 @@ new_callback_cosine_decay <- function(initial_learning_rate, decay_steps, alpha 
 #'   and `max_lr` = `max_lr` (both scaled by the plateau control, if any).
 #' @seealso [wsd_schedule()], [new_callback_sequence()], [plot_lr_history()]
 #' @export
+#' @examplesIf kerasclr_available()
+#' wsd <- new_callback_wsd(max_lr = 0.01, warmup_fraction = 0.1,
+#'                         decay_fraction = 0.3, decay_shape = "1-sqrt")
+#' # the length comes from the (replayed) fit: 10 epochs of 20 batches
+#' replay_epochs(wsd, steps_per_epoch = 20, epochs = 10)
+#' plot_lr_history(wsd, granularity = "iteration", backend = "base")
 #' @examples
-#' if (kerasclr_available()) {
-#'   wsd <- new_callback_wsd(max_lr = 0.01, warmup_fraction = 0.1,
-#'                           decay_fraction = 0.3, decay_shape = "1-sqrt")
-#'   # the length comes from the (replayed) fit: 10 epochs of 20 batches
-#'   replay_epochs(wsd, steps_per_epoch = 20, epochs = 10)
-#'   plot_lr_history(wsd, granularity = "iteration", backend = "base")
-#' }
 #' \dontrun{
 #' model |> fit(x, y, batch_size = 32, epochs = 20, callbacks = list(wsd))
 #' }
@@ -250,17 +246,15 @@ new_callback_wsd <- function(max_lr, total_steps = NULL, warmup_steps = NULL,
 #'   `kerasclr_callback`.
 #' @seealso [linear_schedule()], [new_callback_sequence()]
 #' @export
-#' @examples
-#' if (kerasclr_available()) {
-#'   warmup <- new_callback_linear(initial_lr = 0, final_lr = 0.01, steps = 50)
-#'   replay_epochs(warmup, steps_per_epoch = 10, epochs = 8)
-#'   tail(warmup$history_epoch)
+#' @examplesIf kerasclr_available()
+#' warmup <- new_callback_linear(initial_lr = 0, final_lr = 0.01, steps = 50)
+#' replay_epochs(warmup, steps_per_epoch = 10, epochs = 8)
+#' tail(warmup$history_epoch)
 #'
-#'   constant <- new_callback_constant(
-#'     0.01, plateau = plateau_control(patience = 1, factor = 0.5, cooldown = 0))
-#'   replay_epochs(constant, steps_per_epoch = 10, val_loss = c(3, 2, 2.5, 2.6, 2.7))
-#'   constant$history_epoch
-#' }
+#' constant <- new_callback_constant(
+#'   0.01, plateau = plateau_control(patience = 1, factor = 0.5, cooldown = 0))
+#' replay_epochs(constant, steps_per_epoch = 10, val_loss = c(3, 2, 2.5, 2.6, 2.7))
+#' constant$history_epoch
 new_callback_linear <- function(initial_lr, final_lr, steps, verbose = 0, plateau = NULL) {
   as_kerasclr_callback(py_invoke(py_core()$Linear, capture_args()))
 }
@@ -304,16 +298,14 @@ new_callback_constant <- function(lr, verbose = 0, plateau = NULL) {
 #' @return A numeric vector, one value per element of `iterations` / `epochs`.
 #' @seealso [sequence_schedule()] for a sequence of phases.
 #' @name policy_schedules
-#' @examples
-#' if (kerasclr_available()) {
-#'   plot(one_cycle_schedule(0:99, max_lr = 0.1, total_steps = 100), type = "l")
-#'   sgdr_schedule(0:9, steps_per_epoch = 5, max_lr = 0.1, epochs_to_restart = 1)
-#'   step_decay_schedule(0:9, initial_lr = 0.1, decay_factor = 0.5, step_size = 3)
-#'   cosine_decay_schedule(0:10, 0.1, decay_steps = 10)
-#'   linear_schedule(0:5, initial_lr = 0, final_lr = 0.01, steps = 4)
-#'   plot(wsd_schedule(0:999, max_lr = 0.01, total_steps = 1000, warmup_steps = 100,
-#'                     decay_fraction = 0.3, decay_shape = "cosine"), type = "l")
-#' }
+#' @examplesIf kerasclr_available()
+#' plot(one_cycle_schedule(0:99, max_lr = 0.1, total_steps = 100), type = "l")
+#' sgdr_schedule(0:9, steps_per_epoch = 5, max_lr = 0.1, epochs_to_restart = 1)
+#' step_decay_schedule(0:9, initial_lr = 0.1, decay_factor = 0.5, step_size = 3)
+#' cosine_decay_schedule(0:10, 0.1, decay_steps = 10)
+#' linear_schedule(0:5, initial_lr = 0, final_lr = 0.01, steps = 4)
+#' plot(wsd_schedule(0:999, max_lr = 0.01, total_steps = 1000, warmup_steps = 100,
+#'                   decay_fraction = 0.3, decay_shape = "cosine"), type = "l")
 NULL
 
 #' @rdname policy_schedules
@@ -395,14 +387,12 @@ linear_schedule <- function(iterations, initial_lr, final_lr, steps,
 #' @param min_lr The rate is never reduced below this (>= 0).
 #' @return The plateau control (a Python `kerasclr.Plateau`), for one policy.
 #' @export
-#' @examples
-#' if (kerasclr_available()) {
-#'   decay <- new_callback_step_decay(initial_lr = 0.1, step_size = 5,
-#'                                    plateau = plateau_control(patience = 1,
-#'                                                              factor = 0.5))
-#'   replay_epochs(decay, steps_per_epoch = 4, val_loss = c(3, 2, 2.5, 2.6, 2.7))
-#'   decay$history_epoch
-#' }
+#' @examplesIf kerasclr_available()
+#' decay <- new_callback_step_decay(initial_lr = 0.1, step_size = 5,
+#'                                  plateau = plateau_control(patience = 1,
+#'                                                            factor = 0.5))
+#' replay_epochs(decay, steps_per_epoch = 4, val_loss = c(3, 2, 2.5, 2.6, 2.7))
+#' decay$history_epoch
 plateau_control <- function(monitor = "val_loss", mode = c("min", "max"), patience = Inf,
                             factor = 0.9, cooldown = 2, min_lr = 0) {
   py_invoke(py_core()$Plateau, capture_args())

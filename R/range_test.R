@@ -61,23 +61,21 @@
 #' @seealso [plot_lr_range_test()], [suggest_lr_band()],
 #'   [new_callback_cyclical_learning_rate()]
 #' @export
-#' @examples
-#' if (kerasclr_available()) {
-#'   keras <- reticulate::import("keras")
-#'   keras$utils$set_random_seed(1L)
-#'   x <- matrix(rnorm(300), ncol = 3)
-#'   y <- x %*% c(1, 2, 3)
-#'   model <- keras$Sequential(list(keras$Input(shape = list(3L)),
-#'                                  keras$layers$Dense(1L)))
-#'   model$compile(optimizer = keras$optimizers$SGD(0.01), loss = "mse")
-#'   result <- lr_range_test(model, x, y, min_lr = 1e-4, max_lr = 10,
-#'                           steps = 80, batch_size = 10, beta = 0.9)
-#'   result
-#'   head(result$history)
-#'   plot_lr_range_test(result, backend = "base")
-#'   clr <- do.call(new_callback_cyclical_learning_rate,
-#'                  c(result$suggestion, list(step_size = 40, verbose = 0)))
-#' }
+#' @examplesIf kerasclr_available()
+#' keras <- reticulate::import("keras")
+#' keras$utils$set_random_seed(1L)
+#' x <- matrix(rnorm(300), ncol = 3)
+#' y <- x %*% c(1, 2, 3)
+#' model <- keras$Sequential(list(keras$Input(shape = list(3L)),
+#'                                keras$layers$Dense(1L)))
+#' model$compile(optimizer = keras$optimizers$SGD(0.01), loss = "mse")
+#' result <- lr_range_test(model, x, y, min_lr = 1e-4, max_lr = 10,
+#'                         steps = 80, batch_size = 10, beta = 0.9)
+#' result
+#' head(result$history)
+#' plot_lr_range_test(result, backend = "base")
+#' clr <- do.call(new_callback_cyclical_learning_rate,
+#'                c(result$suggestion, list(step_size = 40, verbose = 0)))
 lr_range_test <- function(model, x, y = NULL, min_lr = 1e-7, max_lr = 1, steps = 200,
                           sweep = c("exponential", "linear"), batch_size = NULL,
                           beta = 0.98, diverge_threshold = 4, restore_weights = TRUE,
@@ -151,13 +149,11 @@ print.kerasclr_lr_range_test <- function(x, ...) {
 #' @return A list of `base_lr` and `max_lr`. An error when the loss never
 #'   falls.
 #' @export
-#' @examples
-#' if (kerasclr_available()) {
-#'   lr <- 10^seq(-5, 0, by = 0.1)
-#'   loss <- c(rep(1, 11), 1 - 0.04 * 1:25, 0.5 * 1:15)
-#'   suggest_lr_band(lr, loss)
-#'   suggest_lr_band(lr, loss, method = "valley")
-#' }
+#' @examplesIf kerasclr_available()
+#' lr <- 10^seq(-5, 0, by = 0.1)
+#' loss <- c(rep(1, 11), 1 - 0.04 * 1:25, 0.5 * 1:15)
+#' suggest_lr_band(lr, loss)
+#' suggest_lr_band(lr, loss, method = "valley")
 suggest_lr_band <- function(lr, loss, method = c("fall", "steepest", "minimum", "valley"),
                             base_ratio = 4) {
   if (!is.numeric(lr) || !is.numeric(loss)) {
@@ -187,6 +183,7 @@ suggest_lr_band <- function(lr, loss, method = c("fall", "steepest", "minimum", 
 #' # see lr_range_test()
 plot_lr_range_test <- function(result, backend = c("ggplot2", "base"),
                                show_loss = TRUE) {
+  check_required()
   if (!inherits(result, "kerasclr_lr_range_test")) {
     check_stop("`result` must be the value of lr_range_test(), not ",
                describe_value(result), ".", call = sys.call())

@@ -14,15 +14,14 @@
 #' @param epochs Number of epochs; defaults to `length(val_loss)`.
 #' @return `callback`, invisibly, with its histories extended.
 #' @export
-#' @examples
-#' if (kerasclr_available()) {
-#'   clr <- new_callback_cyclical_learning_rate(
-#'     step_size = 26, patience = 1, factor = 0.5, cooldown = 1, verbose = 0)
-#'   replay_epochs(clr, steps_per_epoch = 13,
-#'                 val_loss = c(3, 2.5, 2.6, 2.7, 2.8, 2.4))
-#'   clr$history_epoch
-#' }
+#' @examplesIf kerasclr_available()
+#' clr <- new_callback_cyclical_learning_rate(
+#'   step_size = 26, patience = 1, factor = 0.5, cooldown = 1, verbose = 0)
+#' replay_epochs(clr, steps_per_epoch = 13,
+#'               val_loss = c(3, 2.5, 2.6, 2.7, 2.8, 2.4))
+#' clr$history_epoch
 replay_epochs <- function(callback, steps_per_epoch, val_loss = NULL, epochs = NULL) {
+  check_required()
   py_invoke(py_gateway()$check_callback, list("callback", callback))
   if (!is.null(val_loss) && !is.numeric(val_loss) && !all(is.na(val_loss))) {
     check_stop("`val_loss` must be NULL or a numeric vector, not ",

@@ -12,12 +12,10 @@
 #' @return A numeric vector, one learning rate per element of `iterations`.
 #' @seealso [new_callback_cyclical_learning_rate()] for the formula.
 #' @export
-#' @examples
-#' if (kerasclr_available()) {
-#'   lr <- clr_schedule(0:999, base_lr = 0.001, max_lr = 0.006,
-#'                      step_size = 100, mode = "triangular2")
-#'   plot(0:999, lr, type = "l", xlab = "iteration", ylab = "learning rate")
-#' }
+#' @examplesIf kerasclr_available()
+#' lr <- clr_schedule(0:999, base_lr = 0.001, max_lr = 0.006,
+#'                    step_size = 100, mode = "triangular2")
+#' plot(0:999, lr, type = "l", xlab = "iteration", ylab = "learning rate")
 clr_schedule <- function(iterations, base_lr = 0.001, max_lr = 0.006, step_size = 2000,
                          mode = c("triangular", "triangular2", "exp_range"),
                          gamma = 1, scale_fn = NULL,

@@ -38,30 +38,29 @@
 #'   `base_lr` and `max_lr` of the phase each step belongs to.
 #' @seealso [sequence_schedule()] (preview), [plot_lr_history()]
 #' @export
-#' @examples
-#' if (kerasclr_available()) {
-#'   # a linear warm-up of 50 steps, cyclical rates, then a cosine decay to 0
-#'   schedule <- new_callback_sequence(
-#'     phases = list(
-#'       new_callback_linear(initial_lr = 0, final_lr = 0.006, steps = 50),
-#'       new_callback_cyclical_learning_rate(base_lr = 0.001, max_lr = 0.006,
-#'                                           step_size = 25, verbose = 0),
-#'       new_callback_cosine_decay(0.006, decay_steps = 100)
-#'     ),
-#'     boundaries = c(50, 250)
-#'   )
-#'   replay_epochs(schedule, steps_per_epoch = 10, epochs = 35)
-#'   plot_lr_history(schedule, granularity = "iteration", backend = "base")
+#' @examplesIf kerasclr_available()
+#' # a linear warm-up of 50 steps, cyclical rates, then a cosine decay to 0
+#' schedule <- new_callback_sequence(
+#'   phases = list(
+#'     new_callback_linear(initial_lr = 0, final_lr = 0.006, steps = 50),
+#'     new_callback_cyclical_learning_rate(base_lr = 0.001, max_lr = 0.006,
+#'                                         step_size = 25, verbose = 0),
+#'     new_callback_cosine_decay(0.006, decay_steps = 100)
+#'   ),
+#'   boundaries = c(50, 250)
+#' )
+#' replay_epochs(schedule, steps_per_epoch = 10, epochs = 35)
+#' plot_lr_history(schedule, granularity = "iteration", backend = "base")
 #'
-#'   # boundaries in epochs, plateau control of the whole sequence
-#'   epochs <- new_callback_sequence(
-#'     list(0.01, new_callback_step_decay(0.01, decay_factor = 0.5, step_size = 2)),
-#'     boundaries = 3, unit = "epochs",
-#'     plateau = plateau_control(patience = 1, factor = 0.5)
-#'   )
-#'   replay_epochs(epochs, steps_per_epoch = 10, val_loss = c(3, 2, 2.1, 2.2, 2.3, 2.4))
-#'   epochs$history_epoch
-#' }
+#' # boundaries in epochs, plateau control of the whole sequence
+#' epochs <- new_callback_sequence(
+#'   list(0.01, new_callback_step_decay(0.01, decay_factor = 0.5, step_size = 2)),
+#'   boundaries = 3, unit = "epochs",
+#'   plateau = plateau_control(patience = 1, factor = 0.5)
+#' )
+#' replay_epochs(epochs, steps_per_epoch = 10, val_loss = c(3, 2, 2.1, 2.2, 2.3, 2.4))
+#' epochs$history_epoch
+#' @examples
 #' \dontrun{
 #' model |> fit(x, y, batch_size = 32, epochs = 30, callbacks = list(schedule))
 #' }
@@ -90,18 +89,16 @@ new_callback_sequence <- function(phases, boundaries, unit = c("steps", "epochs"
 #' @return A numeric vector, one value per element of `iterations`.
 #' @seealso [policy_schedules] for the previews of single policies.
 #' @export
-#' @examples
-#' if (kerasclr_available()) {
-#'   lr <- sequence_schedule(
-#'     0:299,
-#'     phases = list(new_callback_linear(0, 0.006, steps = 50),
-#'                   new_callback_cyclical_learning_rate(0.001, 0.006, step_size = 25,
-#'                                                       verbose = 0),
-#'                   new_callback_cosine_decay(0.006, decay_steps = 50)),
-#'     boundaries = c(50, 250)
-#'   )
-#'   plot(0:299, lr, type = "l", xlab = "iteration", ylab = "learning rate")
-#' }
+#' @examplesIf kerasclr_available()
+#' lr <- sequence_schedule(
+#'   0:299,
+#'   phases = list(new_callback_linear(0, 0.006, steps = 50),
+#'                 new_callback_cyclical_learning_rate(0.001, 0.006, step_size = 25,
+#'                                                     verbose = 0),
+#'                 new_callback_cosine_decay(0.006, decay_steps = 50)),
+#'   boundaries = c(50, 250)
+#' )
+#' plot(0:299, lr, type = "l", xlab = "iteration", ylab = "learning rate")
 sequence_schedule <- function(iterations, phases, boundaries, unit = c("steps", "epochs"),
                               steps_per_epoch = NULL, what = c("lr", "momentum"),
                               dtype = c("float32", "float64")) {

@@ -52,6 +52,42 @@ test_that("$history and $history_epoch are plain data frames with typed columns"
   expect_identical(callback$mode, "triangular")
 })
 
+test_that("a misspelt field is an R error that names it and lists the fields", {
+  skip_if_no_kerasclr()
+  callback <- new_callback_step_decay(initial_lr = 0.1, step_size = 2)
+  error <- expect_error(callback$histroy, class = "kerasclr_error")
+  expect_identical(conditionMessage(error), paste0(
+    "`histroy` is not a field of this StepDecay callback. Did you mean `history`? ",
+    "Its fields are `history`, `history_epoch` and its arguments (initial_lr, ",
+    "decay_factor, step_size, verbose); `names(callback)` lists every Python ",
+    "attribute and method."
+  ))
+  expect_identical(conditionCall(error), quote(callback$histroy))
+  error <- expect_error(callback[["history_epok"]], class = "kerasclr_error")
+  expect_match(conditionMessage(error),
+               "^`history_epok` is not a field of this StepDecay callback\\. Did you mean `history_epoch`\\?")
+  expect_identical(conditionCall(error), quote(callback[["history_epok"]]))
+  clr <- new_callback_cyclical_learning_rate(step_size = 4, verbose = 0)
+  error <- expect_error(clr$no_such_field, class = "kerasclr_error")
+  expect_match(conditionMessage(error), paste0(
+    "^`no_such_field` is not a field of this CyclicLR callback\\. Its fields are ",
+    "`history`, `history_epoch` and its arguments \\(base_lr, max_lr, step_size, mode, "
+  ))
+  expect_no_match(conditionMessage(error), "AttributeError|py_last_error|Traceback")
+  # Fields, methods and Keras's own attributes reach the Python object as before.
+  expect_identical(clr$step_size, 4)
+  expect_null(clr$model)
+  expect_true(is.function(clr$save))
+  path <- tempfile(fileext = ".json")
+  on.exit(unlink(path), add = TRUE)
+  clr$save(path)
+  expect_true(file.exists(path))
+  replay_epochs(clr, steps_per_epoch = 5, epochs = 1)
+  expect_identical(nrow(clr$history), 5L)
+  expect_identical(clr[["history_epoch"]]$epoch, 1L)
+  expect_true("history" %in% names(clr))
+})
+
 test_that("the callback is the Python object with an R class and one-line print", {
   skip_if_no_kerasclr()
   callback <- new_callback_cyclical_learning_rate(

@@ -138,3 +138,36 @@ test_that("a missing argument or a file error names the argument or the file", {
   expect_identical(as.character(conditionCall(error)[[1]]), "save_clr_state")
   expect_no_match(conditionMessage(error), "Error|FileNotFoundError|py_last_error")
 })
+
+test_that("a missing argument is reported for the function that was called", {
+  # Every exported function, each argument without a default left out in turn
+  # (those before it given): R's message, attributed to that function, not to
+  # the helper that first used the argument (check_path(), py_invoke(), ...).
+  # The arguments are checked before anything else, so any value will do.
+  checked <- character()
+  for (name in getNamespaceExports("kerasclr")) {
+    required <- kerasclr:::required_args(getExportedValue("kerasclr", name))
+    for (i in seq_along(required)) {
+      given <- stats::setNames(rep(list(1), i - 1L), required[seq_len(i - 1L)])
+      error <- expect_error(do.call(name, given))
+      expect_identical(conditionMessage(error),
+                       sprintf("argument \"%s\" is missing, with no default", required[[i]]))
+      expect_identical(conditionCall(error)[[1]], as.name(name),
+                       label = paste(name, "without", required[[i]]))
+      checked <- c(checked, paste0(name, "(", required[[i]], ")"))
+    }
+  }
+  expect_true(all(c("save_clr_state(path)", "load_clr_state(path)",
+                    "new_callback_tensorboard_rates(log_dir)", "write_lr_history_csv(path)",
+                    "plot_clr_history(callback_clr)", "replay_epochs(callback)",
+                    "compare_clr_histories(y)", "plot_lr_range_test(result)") %in% checked))
+
+  skip_if_no_kerasclr()
+  callback <- new_callback_cyclical_learning_rate(verbose = 0)
+  error <- expect_error(save_clr_state(callback),
+                        "argument \"path\" is missing, with no default", fixed = TRUE)
+  expect_identical(conditionCall(error), quote(save_clr_state(callback)))
+  error <- expect_error(new_callback_tensorboard_rates(callback),
+                        "argument \"log_dir\" is missing, with no default", fixed = TRUE)
+  expect_identical(conditionCall(error), quote(new_callback_tensorboard_rates(callback)))
+})

@@ -350,6 +350,28 @@ read_scalars <- function(folder) {
   do.call(rbind, rows)
 }
 
+test_that("a TensorBoardRates callback prints what it writes, where, and its policy", {
+  skip_if_no_kerasclr()
+  wsd <- new_callback_wsd(max_lr = 0.01, total_steps = 100, warmup_steps = 10)
+  log_dir <- file.path(tempfile("tensorboard"), "logs")
+  rates <- new_callback_tensorboard_rates(wsd, log_dir)
+  expect_s3_class(rates, "kerasclr_tensorboard_rates")
+  expect_s3_class(rates, "keras.src.callbacks.callback.Callback")
+  expected <- paste0("<TensorBoardRates scalars=kerasclr/lr log_dir=",
+                     encodeString(log_dir, quote = "\""), " rows_written=0 policy=",
+                     format(wsd), ">")
+  expect_identical(format(rates), expected)
+  expect_identical(capture.output(expect_invisible(print(rates))), expected)
+  expect_identical(capture.output(rates), expected)
+  expect_identical(capture.output(str(rates)), expected)
+  one_cycle <- new_callback_one_cycle(max_lr = 0.1, total_steps = 24)
+  expect_match(format(new_callback_tensorboard_rates(one_cycle, log_dir, prefix = "oc/")),
+               "^<TensorBoardRates scalars=oc/lr,oc/momentum log_dir=.* policy=<OneCycle ")
+  # It is no policy callback: refused as one, in R terms.
+  expect_error(save_clr_state(rates, tempfile()), "not a TensorBoardRates callback.",
+               fixed = TRUE)
+})
+
 test_that("TensorBoard gets every applied rate at its step, from R", {
   skip_if_no_kerasclr()
   skip_if_not(reticulate::py_module_available("tensorflow"), "needs TensorFlow")
@@ -368,6 +390,7 @@ test_that("TensorBoard gets every applied rate at its step, from R", {
   rates <- new_callback_tensorboard_rates(sequence, log_dir)
   model$fit(data$x, data$y, batch_size = 1L, epochs = 3L, shuffle = FALSE, verbose = 0L,
             callbacks = list(sequence, rates))
+  expect_match(format(rates), " rows_written=36 ", fixed = TRUE)
   scalars <- read_scalars(file.path(log_dir, "train"))
   expect_identical(unique(scalars$tag), "kerasclr/lr")
   expect_identical(scalars$step, 0:35)

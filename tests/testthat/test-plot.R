@@ -63,12 +63,49 @@ test_that("plots match their snapshots (both backends, both granularities)", {
     "ggplot2 iteration log10",
     plot_clr_history(callback, granularity = "iteration", trans_y_axis = "log10")
   )
+  vdiffr::expect_doppelganger(
+    "ggplot2 iteration log2",
+    plot_clr_history(callback, granularity = "iteration", trans_y_axis = "log2")
+  )
   vdiffr::expect_doppelganger("base epoch", function() {
     plot_clr_history(callback, backend = "base")
   })
   vdiffr::expect_doppelganger("base iteration", function() {
     plot_clr_history(callback, granularity = "iteration", backend = "base")
   })
+})
+
+test_that("transformed axes have compact labels and epoch axes whole-number breaks", {
+  expect_identical(kerasclr:::whole_number_breaks(c(1, 3)), c(1, 2, 3))
+  expect_identical(kerasclr:::whole_number_breaks(c(1, 2)), c(1, 2))
+  expect_identical(kerasclr:::whole_number_breaks(c(1, 1)), 1)
+  expect_identical(kerasclr:::whole_number_breaks(c(1, 10)), c(2, 4, 6, 8, 10))
+  expect_identical(kerasclr:::whole_number_breaks(c(1, 129)), c(20, 40, 60, 80, 100, 120))
+  expect_identical(kerasclr:::compact_labels(c(NA, 2^-11, 2^-10, 2^-9, 2^-8)),
+                   c(NA, "0.000488", "0.000977", "0.00195", "0.00391"))
+  expect_identical(kerasclr:::compact_labels(c(5e-4, 1e-3, 3e-3)), c("5e-04", "1e-03", "3e-03"))
+  skip_if_no_kerasclr()
+  skip_if_not_installed("ggplot2")
+  axis_of <- function(plot, axis) {
+    scale <- ggplot2::ggplot_build(plot)$layout$panel_params[[1]][[axis]]
+    shown <- !is.na(scale$breaks)
+    list(breaks = scale$breaks[shown], labels = scale$get_labels()[shown])
+  }
+  callback <- plateau_callback()
+  y <- axis_of(plot_clr_history(callback, granularity = "iteration", trans_y_axis = "log2"),
+               "y")
+  expect_identical(y$labels, c("0.000488", "0.000977", "0.00195", "0.00391"))
+  # identity axes keep ggplot2's labels
+  y <- axis_of(plot_clr_history(callback), "y")
+  expect_identical(y$labels, c("0.002", "0.004", "0.006"))
+  x <- axis_of(plot_clr_history(callback), "x")
+  expect_identical(x$breaks, c(2, 4, 6, 8, 10))
+  expect_identical(x$labels, c("2", "4", "6", "8", "10"))
+  decay <- new_callback_step_decay(initial_lr = 0.1, step_size = 1)
+  replay_epochs(decay, steps_per_epoch = 5, epochs = 3)
+  x <- axis_of(plot_lr_history(decay), "x")
+  expect_identical(x$breaks, c(1, 2, 3))
+  expect_identical(x$labels, c("1", "2", "3"))
 })
 
 test_that("a missing ggplot2 gives an error that says how to install it", {
