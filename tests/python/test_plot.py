@@ -49,11 +49,13 @@ def test_default_granularity_is_epoch(plateau_clr):
                                [0.01, 0.01, 0.005, 0.0025])
 
 
-def test_log10_axis(plateau_clr):
+@pytest.mark.parametrize("trans, base", [("log10", 10), ("log2", 2)])
+def test_log_axis(plateau_clr, trans, base):
     ax = kerasclr.plot_clr_history(plateau_clr, granularity="iteration",
-                                   trans_y_axis="log10")
+                                   trans_y_axis=trans)
     assert ax.get_yscale() == "log"
-    assert ax.get_ylabel() == "learning rate (log10 scale)"
+    assert ax.yaxis.get_transform().base == base
+    assert ax.get_ylabel() == f"learning rate ({trans} scale)"
     # The data stay untransformed; the axis does the log.
     np.testing.assert_array_equal(lines_by_label(ax)["lr"].get_ydata(),
                                   plateau_clr.history["lr"].to_numpy())
@@ -113,7 +115,7 @@ def test_long_histories_are_thinned_keeping_extremes_and_bound_changes(momentum)
     ({"granularity": "batch"}, ValueError,
      r"`granularity` must be one of 'epoch', 'iteration', got 'batch'\."),
     ({"trans_y_axis": "log"}, ValueError,
-     r"`trans_y_axis` must be one of 'identity', 'log10', got 'log'\."),
+     r"`trans_y_axis` must be one of 'identity', 'log10', 'log2', got 'log'\."),
 ])
 def test_bad_plot_arguments(plateau_clr, args, error, message):
     with pytest.raises(error, match=message):

@@ -17,7 +17,7 @@ from kerasclr.engine import PolicyCallback
 from kerasclr.errors import ArgumentError, KerasclrError
 
 GRANULARITIES = ("epoch", "iteration")
-Y_TRANSFORMS = ("identity", "log10")
+Y_TRANSFORMS = ("identity", "log10", "log2")
 MAX_POINTS = 4000  # horizontal buckets of a thinned plot
 COLOURS = {"max_lr": "#d62728", "lr": "#1f77b4", "base_lr": "#2ca02c",
            "momentum": "#ff7f0e"}
@@ -112,7 +112,8 @@ def plot_lr_history(callback, granularity="epoch", trans_y_axis="identity",
     Args:
         callback: a trained kerasclr policy callback.
         granularity: "epoch" (default) or "iteration".
-        trans_y_axis: "identity" or "log10" (logarithmic learning-rate axis).
+        trans_y_axis: "identity", "log10" or "log2" (logarithmic learning-rate
+            axis).
         show_bounds: draw the base_lr / max_lr columns as dashed lines; the
             default (None) draws them for CyclicLR only.
         ax: matplotlib Axes to draw on; a new figure when None.
@@ -141,10 +142,11 @@ def plot_lr_history(callback, granularity="epoch", trans_y_axis="identity",
         handles += ax.plot(data["x"], data[name], color=COLOURS[name],
                            linestyle="--" if bound else "-",
                            linewidth=1 if bound else 1.5, label=name)
-    if trans_y_axis == "log10":
-        ax.set_yscale("log")
+    if trans_y_axis != "identity":
+        ax.set_yscale("log", base=10 if trans_y_axis == "log10" else 2)
     ax.set_xlabel(granularity)
-    ax.set_ylabel("learning rate" + (" (log10 scale)" if trans_y_axis == "log10" else ""))
+    ax.set_ylabel("learning rate" + ("" if trans_y_axis == "identity"
+                                     else f" ({trans_y_axis} scale)"))
     ax.set_title(title or f"{callback.policy_name}: learning rate by {granularity}")
     if "momentum" in data.columns:
         right = ax.twinx()
@@ -165,7 +167,7 @@ def plot_clr_history(clr, granularity="epoch", trans_y_axis="identity", ax=None)
         clr: a trained `kerasclr.CyclicLR` (or any kerasclr policy callback).
         granularity: "epoch" (default, one point per epoch: the lr the next
             epoch starts with) or "iteration" (one point per batch).
-        trans_y_axis: "identity" or "log10" (logarithmic y axis).
+        trans_y_axis: "identity", "log10" or "log2" (logarithmic y axis).
         ax: matplotlib Axes to draw on; a new figure when None.
 
     Returns:
