@@ -143,10 +143,10 @@ def test_the_plateau_hint_names_the_arguments_the_policy_has():
 @pytest.mark.parametrize("make, what", [
     (lambda: kerasclr.OneCycle(0.05, epochs=2, steps_per_epoch=8, cycle_momentum=False),
      "OneCycle: `steps_per_epoch` is 8 but this fit() runs 4 batches per epoch, so the "
-     "cycle (2 epochs of 8 steps) does not follow its epochs. Pass steps_per_epoch=4."),
+     "cycle (16 steps) does not follow its epochs. Pass steps_per_epoch=4."),
     (lambda: kerasclr.LRFinder(1e-4, 1.0, steps_per_epoch=8, epochs=2),
      "LRFinder: `steps_per_epoch` is 8 but this fit() runs 4 batches per epoch, so the "
-     "sweep (2 epochs of 8 steps from min_lr to max_lr) does not follow its epochs. Pass "
+     "sweep (16 steps from min_lr to max_lr) does not follow its epochs. Pass "
      "steps_per_epoch=4."),
 ])
 def test_a_policy_warns_when_fit_runs_epochs_of_another_length(make, what):
@@ -240,3 +240,12 @@ def test_from_config_makes_the_policy_get_config_describes(policy):
     assert made.get_config() == policy.get_config()
     np.testing.assert_array_equal(made.preview(range(40), steps_per_epoch=8),
                                   policy.preview(range(40), steps_per_epoch=8))
+
+
+def test_the_range_test_sweeps_over_passes_without_a_warning():
+    x, y = regression_data(40)  # 10 batches of 4 per pass, 25 steps: 3 passes
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", kerasclr.KerasclrWarning)
+        result = kerasclr.lr_range_test(tiny_model(), x, y, batch_size=4, steps=25,
+                                        min_lr=1e-4, max_lr=0.5)
+    assert len(result.history) == 25

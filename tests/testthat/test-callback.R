@@ -156,22 +156,24 @@ test_that("an R scale_fn is called with one number at a time, in both scale mode
 
 test_that("a bad R scale_fn gives a readable error", {
   skip_if_no_kerasclr()
-  callback <- new_callback_cyclical_learning_rate(step_size = 4,
-                                                  scale_fn = function(x) c(1, 1),
-                                                  verbose = 0)
-  expect_error(replay_epochs(callback, 8, epochs = 1),
+  # scale_fn is called once when the callback is made: a function that
+  # breaks its rule fails there, not inside fit()
+  expect_error(new_callback_cyclical_learning_rate(step_size = 4,
+                                                   scale_fn = function(x) c(1, 1),
+                                                   verbose = 0),
                "`scale_fn` must return one number, not a double vector of length 2 for 1.",
                fixed = TRUE)
-  callback <- new_callback_cyclical_learning_rate(step_size = 4,
-                                                  scale_fn = function(x) 2,
-                                                  verbose = 0)
-  expect_error(replay_epochs(callback, 8, epochs = 1),
+  expect_error(new_callback_cyclical_learning_rate(step_size = 4,
+                                                   scale_fn = function(x) 2,
+                                                   verbose = 0),
                "`scale_fn` must return a number in [0, 1], not 2 for cycle 1.",
                fixed = TRUE)
-  callback <- new_callback_cyclical_learning_rate(step_size = 4,
-                                                  scale_fn = function(x) stop("no scale"),
-                                                  verbose = 0)
-  error <- expect_error(replay_epochs(callback, 8, epochs = 1), "no scale")
+  # one that fails later fails when the table reaches it
+  callback <- new_callback_cyclical_learning_rate(
+    step_size = 4, verbose = 0,
+    scale_fn = function(x) if (x > 1) stop("no scale") else 1
+  )
+  error <- expect_error(replay_epochs(callback, 8, epochs = 2), "no scale")
   expect_false(grepl("Traceback|traceback", conditionMessage(error)))
 })
 

@@ -175,10 +175,13 @@ class LRFinder(PolicyCallback):
     def _epoch_columns(self):
         return ("epoch", "lr")
 
+    sweep_spans_passes = False  # lr_range_test(): the sweep runs over fit()'s epochs
+
     def resolve(self, params):
-        self._warn_if_epoch_length_differs(
-            self.steps_per_epoch, f"the sweep ({self.epochs} epochs of "
-            f"{self.steps_per_epoch} steps from min_lr to max_lr)")
+        if not self.sweep_spans_passes:
+            self._warn_if_epoch_length_differs(
+                self.steps_per_epoch, f"the sweep ({self.steps} steps from min_lr to "
+                "max_lr)")
 
     @property
     def records_losses(self):
@@ -740,6 +743,7 @@ def lr_range_test(model, x, y=None, min_lr=1e-7, max_lr=1.0, steps=200,
     finder = LRFinder(min_lr, max_lr, steps_per_epoch=steps, epochs=1, sweep=sweep,
                       beta=beta, diverge_threshold=diverge_threshold, verbose=verbose,
                       exact_stop=not restore_weights or _reads_are_cheap(model))
+    finder.sweep_spans_passes = True  # its one "epoch" is the whole sweep, over passes
     try:
         model.fit(**plan, verbose=verbose, callbacks=[finder], **fit_kwargs)
     finally:

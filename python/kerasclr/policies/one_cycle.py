@@ -160,8 +160,7 @@ class OneCycle(PolicyCallback):
 
     def resolve(self, params):
         self._warn_if_epoch_length_differs(
-            self.steps_per_epoch, f"the cycle ({self.epochs} epochs of "
-            f"{self.steps_per_epoch} steps)")
+            self.steps_per_epoch, f"the cycle ({self.total_steps} steps)")
         if self.total_steps is None:
             steps = params.get("steps")
             if steps is None:
