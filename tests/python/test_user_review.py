@@ -27,17 +27,26 @@ class StopAtBatch(keras.callbacks.Callback):
             raise KeyboardInterrupt
 
 
-def test_a_fit_ended_by_another_error_leaves_no_table_for_the_next_plain_fit():
-    # A kept traceback (a notebook's last error, reticulate's py_last_error())
-    # keeps the interrupted fit()'s frame, so nothing of it is collected.
-    model, x, y = applied_rates_model(12)
+def interrupted_fit(steps, first_steps, stop_after):
+    """An applied-rates model of ``steps`` inputs and a CyclicLR whose fit()
+    of the first ``first_steps`` inputs Ctrl-C stops after batch
+    ``stop_after``; returns (model, x, y, policy, the kept traceback): a kept
+    traceback (a notebook's last error, reticulate's py_last_error()) keeps
+    the stopped fit()'s frame, so nothing of it is collected."""
+    model, x, y = applied_rates_model(steps)
     clr = kerasclr.CyclicLR(base_lr=0.01, max_lr=0.06, step_size=5, verbose=0)
+    kept = None
     try:
-        model.fit(x[:6], y[:6], batch_size=1, epochs=1, shuffle=False, verbose=0,
-                  callbacks=[clr, StopAtBatch(3)])
+        model.fit(x[:first_steps], y[:first_steps], batch_size=1, epochs=1, shuffle=False,
+                  verbose=0, callbacks=[clr, StopAtBatch(stop_after)])
     except KeyboardInterrupt:
         kept = sys.exc_info()[2]
     assert kept is not None
+    return model, x, y, clr, kept
+
+
+def test_a_fit_ended_by_another_error_leaves_no_table_for_the_next_plain_fit():
+    model, x, y, clr, kept = interrupted_fit(12, 6, stop_after=3)
     first = applied_rates(model)[:4]
     np.testing.assert_allclose(first, [0.01, 0.02, 0.03, 0.04], rtol=1e-6)
     # the next fit() has no kerasclr callback: the rate stays where it was
@@ -53,13 +62,7 @@ def test_a_fit_ended_by_another_error_leaves_no_table_for_the_next_plain_fit():
 
 
 def test_a_fit_ended_by_another_error_then_the_same_policy_continues():
-    model, x, y = applied_rates_model(10)
-    clr = kerasclr.CyclicLR(base_lr=0.01, max_lr=0.06, step_size=5, verbose=0)
-    try:
-        model.fit(x[:5], y[:5], batch_size=1, epochs=1, shuffle=False, verbose=0,
-                  callbacks=[clr, StopAtBatch(1)])
-    except KeyboardInterrupt:
-        kept = sys.exc_info()[2]
+    model, x, y, clr, kept = interrupted_fit(10, 5, stop_after=1)
     model.fit(x[5:], y[5:], batch_size=1, epochs=1, shuffle=False, verbose=0,
               callbacks=[clr])
     np.testing.assert_allclose(applied_rates(model)[5:], [0.03, 0.04, 0.05, 0.06, 0.05],

@@ -977,7 +977,7 @@ class PolicyCallback(keras.callbacks.Callback):
         """Warn when this fit() runs epochs of another length than the
         ``steps_per_epoch`` the policy was given (``what`` its plan, e.g.
         "the cycle (320 steps)"); call from `resolve`, on train begin."""
-        steps = self._fit_params.get("steps") if self._fit_params else None
+        steps = self._steps  # this fit()'s batches per epoch (None: unknown)
         if steps_per_epoch is None or steps is None or int(steps) == steps_per_epoch:
             return
         text = (f"`steps_per_epoch` is {steps_per_epoch} but this fit() runs {int(steps)} "
