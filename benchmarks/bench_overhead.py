@@ -487,8 +487,16 @@ class _StepCompiler(keras.callbacks.Callback):
         state = self.model._get_jax_state(trainable_variables=True,
                                           non_trainable_variables=True,
                                           optimizer_variables=True, metrics_variables=True)
-        step = jax.jit(self.model.train_step, donate_argnums=0)
-        self.step = step.lower(state, self.batch).compile()
+        # kerasclr's compiled step takes its table as an argument after the state
+        with_table = getattr(self.model.train_function, "kerasclr_step", None)
+        if with_table is None:
+            step = jax.jit(self.model.train_step, donate_argnums=0)
+            self.step = step.lower(state, self.batch).compile()
+        else:
+            compiled, variable = with_table
+            table = variable.value
+            lowered = compiled.lower(state, table, self.batch).compile()
+            self.step = lambda state, batch: lowered(state, table, batch)
         self.state = jax.tree_util.tree_map(np.array, state)
 
 

@@ -46,8 +46,10 @@ def test_compile_options_give_the_golden_schedule(options):
 def test_table_is_optimizer_state_during_fit_only():
     """During fit() the table is an optimizer variable in place of the float
     rate's, so it is part of the state every backend passes to its compiled
-    (JAX: stateless) step and that state is no larger than the plain
-    optimizer's; after fit() the optimizer is the plain one again."""
+    step and that state is no larger than the plain optimizer's; on JAX,
+    whose compiled step takes the table as an argument of its own, the
+    optimizer lists neither (the state of a Keras schedule's optimizer).
+    After fit() the optimizer is the plain one again."""
     model, x, y = rates_model(4)
     seen = {}
 
@@ -63,8 +65,9 @@ def test_table_is_optimizer_state_during_fit_only():
     (op,) = PLATEAU["ops"]
     fit_epochs(model, x, y, clr, op["epochs"], op["val_loss"], extra=[Look()])
     assert "learning_rate" in plain_names
+    listed_table = [] if BACKEND == "jax" else [VALUES_NAME]
     assert seen["names"] == [name for name in plain_names
-                             if name != "learning_rate"] + [VALUES_NAME]
+                             if name != "learning_rate"] + listed_table
     assert seen["class"] is not plain_class and seen["class"].__name__ == "SGD"
     assert type(model.optimizer) is plain_class
     assert [v.name for v in model.optimizer.variables] == plain_names
@@ -91,6 +94,46 @@ def test_jax_sees_table_writes_made_between_batches():
     fit_epochs(model, x, y, clr, 1, probe=probe, extra=[ResetAtBatch3()])
     expected = np.concatenate([kerasclr.clr_schedule(range(3), step_size=3),
                                kerasclr.clr_schedule(range(5), base_lr=0.002,
+                                                     max_lr=0.004, step_size=3)])
+    np.testing.assert_allclose(probe.rates, expected, rtol=1e-6, atol=0)
+
+
+@pytest.mark.skipif(BACKEND != "jax", reason="JAX only: the table as a step argument")
+@pytest.mark.parametrize("steps_per_execution", [1, 3])
+def test_jax_step_takes_the_table_as_an_argument(steps_per_execution):
+    """On JAX the compiled step takes the table as an argument of its own:
+    the state Keras passes into it and back out holds exactly the arrays a
+    Keras schedule's optimizer holds (no float rate, no table), and the
+    rates applied are still the table's, a host write mid-fit included."""
+    def state_shapes(model, callbacks):
+        seen = []
+
+        class Look(keras.callbacks.Callback):
+            def on_train_batch_end(self, batch, logs=None):
+                if not seen:
+                    state = self.model._jax_state["optimizer_variables"]
+                    seen.append([tuple(np.shape(a)) for a in state])
+
+        fit_epochs(model, x, y, callbacks[0], 1, extra=callbacks[1:] + [Look()])
+        return seen[0]
+
+    schedule = keras.optimizers.schedules.CosineDecay(0.5, decay_steps=100)
+    model, x, y = rates_model(9, optimizer=keras.optimizers.SGD(schedule),
+                              steps_per_execution=steps_per_execution)
+    keras_state = state_shapes(model, [keras.callbacks.History()])
+
+    clr = kerasclr.CyclicLR(step_size=3, verbose=0)
+    model, x, y = rates_model(9, steps_per_execution=steps_per_execution)
+    probe = AppliedRates()
+
+    class ResetAtBatch3(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            if batch == 3:
+                clr.reset(new_base_lr=0.002, new_max_lr=0.004)
+
+    assert state_shapes(model, [clr, probe, ResetAtBatch3()]) == keras_state
+    expected = np.concatenate([kerasclr.clr_schedule(range(3), step_size=3),
+                               kerasclr.clr_schedule(range(6), base_lr=0.002,
                                                      max_lr=0.004, step_size=3)])
     np.testing.assert_allclose(probe.rates, expected, rtol=1e-6, atol=0)
 
