@@ -399,10 +399,8 @@ def _passes_table_as_argument(model):
         return False
     if not getattr(model, "jit_compile", False) or getattr(model, "run_eagerly", False):
         return False
-    from keras.src.backend.config import is_nnx_enabled
-    from keras.src.distribution import distribution_lib
-
-    return distribution_lib.distribution() is None and not is_nnx_enabled()
+    nnx_enabled = getattr(keras.config, "is_nnx_enabled", lambda: False)
+    return keras.distribution.distribution() is None and not nnx_enabled()
 
 
 def _train_function_with_table(model, table):
