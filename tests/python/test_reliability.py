@@ -195,6 +195,43 @@ def test_saves_append_only_new_rows_and_a_cut_last_line_is_ignored(tmp_path):
     assert len(path.read_text().splitlines()) == 1
 
 
+def test_a_collection_during_a_history_read_commits_each_step_once():
+    """After a fit() that an error ended, with its traceback kept, the table
+    is released when that fit()'s callbacks are collected. A collection can
+    run in the middle of the callback's own commit (reading the history
+    allocates): the release then waits, and no step becomes two rows."""
+    model, x, y = applied_rates_model(8)
+    clr = kerasclr.CyclicLR(step_size=3, verbose=0)
+    plain = type(model.optimizer)
+
+    def batches():
+        for i in range(5):
+            yield x[i:i + 1], y[i:i + 1]
+        raise RuntimeError("the data source failed")
+
+    with pytest.raises(Exception, match="the data source failed") as stopped:
+        model.fit(batches(), steps_per_epoch=8, epochs=1, verbose=0, callbacks=[clr])
+    attachment = clr._attachment
+    if attachment is None:
+        pytest.skip(f"{BACKEND} releases the table when the error leaves fit()")
+    table = clr._table
+    rows = table.rows
+
+    def rows_then_collected(first, count):
+        table.rows = rows
+        kerasclr.engine.table.release_if_still(attachment, collected=True)
+        return rows(first, count)
+
+    table.rows = rows_then_collected
+    history = clr.history
+    assert type(model.optimizer) is plain
+    assert len(history) == 5 == int(model.optimizer.iterations.numpy())
+    np.testing.assert_allclose(history["lr"], kerasclr.clr_schedule(range(5), step_size=3),
+                               rtol=1e-6)
+    assert len(clr.history) == 5
+    del stopped
+
+
 def test_rates_beyond_float32_are_refused():
     with pytest.raises(ValueError, match=r"`max_lr` must be a finite float32 number"):
         kerasclr.CyclicLR(max_lr=1e40)

@@ -49,6 +49,7 @@ A policy subclass writes:
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import math
 import numbers
@@ -182,6 +183,8 @@ class PolicyCallback(keras.callbacks.Callback):
         self._fit_params = {}
         self._truncations = 0              # rows dropped (rollback, load)
         self._model_ids = (None, None)     # id() of the models of the last two fits
+        self._busy = 0                     # depth of commits and releases under way
+        self._release_pending = False      # asked by the garbage collector while busy
 
     # -- copies -----------------------------------------------------------------
     # A copy or a pickle (KerasTuner deep-copies the callbacks of every trial)
@@ -197,6 +200,7 @@ class PolicyCallback(keras.callbacks.Callback):
     def __setstate__(self, state):
         self.__dict__.update(state)
         self._batches_seen_lock = threading.Lock()
+        self._busy, self._release_pending = 0, False
 
     # -- what a policy writes -------------------------------------------------
     def initial_settings(self):
@@ -400,6 +404,10 @@ class PolicyCallback(keras.callbacks.Callback):
         error) is committed now, from the step counter, while the backend's
         state is the fit's; no step runs with this table after that, so the
         epoch's rows end there (a later fit() without this callback adds none)."""
+        with self._busy_now():
+            self._release_attachment()
+
+    def _release_attachment(self):
         if self._attachment is not None:
             if self._epoch_open:
                 self._commit_all(read_step=True)
@@ -415,6 +423,30 @@ class PolicyCallback(keras.callbacks.Callback):
             self._table = self._table.host_copy()
             tables.detach(self.model, rate)
         self._attachment = None
+
+    def _release_when_collected(self):
+        """`_release`, asked by the garbage collector once the fit() that an
+        error ended is gone. A collection can run at any allocation, also in
+        the middle of this callback's own commit or release (reading the
+        history after that error): then the release waits for its end, so
+        that no step is committed twice."""
+        if self._busy:
+            self._release_pending = True
+        else:
+            self._release()
+
+    @contextlib.contextmanager
+    def _busy_now(self):
+        """Marks commits and releases under way (see `_release_when_collected`);
+        a release asked meanwhile runs when the outermost one ends."""
+        self._busy += 1
+        try:
+            yield
+        finally:
+            self._busy -= 1
+            if not self._busy and self._release_pending:
+                self._release_pending = False
+                self._release()
 
     def on_train_begin(self, logs=None):
         model = self.model
@@ -448,7 +480,7 @@ class PolicyCallback(keras.callbacks.Callback):
             # An error elsewhere ends fit() without on_train_end: once that
             # fit() is gone, the optimizer is made plain again.
             weakref.finalize(self._fit.callbacks, tables.release_if_still,
-                             self._attachment)
+                             self._attachment, collected=True)
             self._fit.callbacks = None  # keep no reference to the fit's callbacks
         self._refill_in_batches = self._steps is None or self._steps > self._table.capacity
         self._quiet_epochs = self._quiet_epochs_in_this_fit()
@@ -842,6 +874,10 @@ class PolicyCallback(keras.callbacks.Callback):
     def _commit_all(self, read_step=False):
         if self._table is None:
             return
+        with self._busy_now():
+            self._commit_table(read_step)
+
+    def _commit_table(self, read_step):
         step = None
         if read_step and self._epoch_open and self._attachment is not None:
             try:

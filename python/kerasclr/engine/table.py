@@ -500,12 +500,18 @@ def detach(model, rate=None):
     owner.__dict__[PARKED] = attachment
 
 
-def release_if_still(attachment):
+def release_if_still(attachment, collected=False):
     """If ``attachment`` is still installed, its callback ends its fit() as
     it does when one of its own hooks fails: the rows of an epoch left open
-    are taken from the step counter (still that fit()'s), then `detach`."""
+    are taken from the step counter (still that fit()'s), then `detach`.
+    ``collected``: asked by the garbage collector, which can run in the
+    middle of the callback's own work (then the release waits for its end)."""
     if attachment_of(attachment.owner) is attachment:
-        attachment.callback._release()
+        callback = attachment.callback
+        if collected:
+            callback._release_when_collected()
+        else:
+            callback._release()
 
 
 def attachment_of(optimizer):
