@@ -1,6 +1,7 @@
 """Nothing recorded is lost, nothing is silently wrong (state, validation, misuse)."""
 
 import base64
+import gc
 import json
 import math
 import os
@@ -14,7 +15,7 @@ import pytest
 
 import kerasclr
 from conftest import applied_rates_model, regression_data, tiny_model
-from fit_helpers import fit_epochs
+from fit_helpers import AppliedRates, fit_epochs
 
 HERE = Path(__file__).resolve().parent
 BACKEND = keras.backend.backend()
@@ -230,6 +231,39 @@ def test_a_collection_during_a_history_read_commits_each_step_once():
                                rtol=1e-6)
     assert len(clr.history) == 5
     del stopped
+
+
+def test_collecting_an_earlier_stopped_fit_leaves_the_running_fit_its_table():
+    """A fit() ended by an error keeps its callbacks while its traceback
+    lives (a notebook's last error, reticulate's py_last_error()). When they
+    are collected during a later fit() of the same policy, that fit() keeps
+    its table: every rate it applies is the schedule's."""
+    model, x, y = applied_rates_model(8)
+    clr = kerasclr.CyclicLR(step_size=3, verbose=0)
+    kept = {}
+
+    def batches():
+        for i in range(5):
+            yield x[i:i + 1], y[i:i + 1]
+        raise RuntimeError("the data source failed")
+
+    try:
+        model.fit(batches(), steps_per_epoch=8, epochs=1, verbose=0, callbacks=[clr])
+    except Exception as error:  # noqa: BLE001 - TensorFlow wraps the generator's error
+        kept["error"] = error
+    assert "the data source failed" in str(kept["error"])
+
+    class ForgetTheStoppedFit(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            if batch == 2:
+                kept.clear()
+                gc.collect()
+
+    probe = AppliedRates()
+    fit_epochs(model, x, y, clr, 1, probe=probe, extra=[ForgetTheStoppedFit()])
+    np.testing.assert_allclose(probe.rates, kerasclr.clr_schedule(range(5, 13), step_size=3),
+                               rtol=1e-6)
+    assert len(clr.history) == 13
 
 
 def test_rates_beyond_float32_are_refused():

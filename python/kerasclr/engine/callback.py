@@ -480,7 +480,7 @@ class PolicyCallback(keras.callbacks.Callback):
             # An error elsewhere ends fit() without on_train_end: once that
             # fit() is gone, the optimizer is made plain again.
             weakref.finalize(self._fit.callbacks, tables.release_if_still,
-                             self._attachment, collected=True)
+                             self._attachment, collected=True, fit=self._attachment.fits)
             self._fit.callbacks = None  # keep no reference to the fit's callbacks
         self._refill_in_batches = self._steps is None or self._steps > self._table.capacity
         self._quiet_epochs = self._quiet_epochs_in_this_fit()

@@ -286,6 +286,7 @@ class Attachment:
         self.train_functions = {}    # variant -> (train function, key), while detached
         self.plain_function = None   # (the model's own train function, key)
         self.fit_frame = None        # id() of the frame of the fit() attached for
+        self.fits = 0                # fit() calls this attachment was installed for
         self.table_as_argument = False  # JAX: the table is an argument of the step
         self._listed = None          # (len(owner._variables), what the owner lists)
 
@@ -379,6 +380,7 @@ def attach(model, callback, capacity, cycle_momentum, record_losses=False,
     elif hasattr(model, "make_train_function"):
         model.make_train_function(force=True)
     attachment.fit_frame = fit_frame
+    attachment.fits += 1
     _bind_to_fit(model, attachment)
     return attachment
 
@@ -500,13 +502,16 @@ def detach(model, rate=None):
     owner.__dict__[PARKED] = attachment
 
 
-def release_if_still(attachment, collected=False):
+def release_if_still(attachment, collected=False, fit=None):
     """If ``attachment`` is still installed, its callback ends its fit() as
     it does when one of its own hooks fails: the rows of an epoch left open
     are taken from the step counter (still that fit()'s), then `detach`.
+
     ``collected``: asked by the garbage collector, which can run in the
-    middle of the callback's own work (then the release waits for its end)."""
-    if attachment_of(attachment.owner) is attachment:
+    middle of the callback's own work (then the release waits for its end).
+    ``fit``: the count of `Attachment.fits` the caller belongs to; a later
+    fit() that reinstalled the attachment keeps it."""
+    if attachment_of(attachment.owner) is attachment and fit in (None, attachment.fits):
         callback = attachment.callback
         if collected:
             callback._release_when_collected()
