@@ -196,6 +196,41 @@ def test_saves_append_only_new_rows_and_a_cut_last_line_is_ignored(tmp_path):
     assert len(path.read_text().splitlines()) == 1
 
 
+def test_rates_beyond_float32_are_refused():
+    with pytest.raises(ValueError, match=r"`max_lr` must be a finite float32 number"):
+        kerasclr.CyclicLR(max_lr=1e40)
+    with pytest.raises(ValueError, match=r"`max_lr` must be a finite float32 number"):
+        kerasclr.clr_schedule(range(3), max_lr=1e40)
+
+
+def test_scale_fn_results_must_be_numbers():
+    with pytest.raises(TypeError, match=r"`scale_fn` must return one number, got True for "
+                                        r"cycle 1"):
+        kerasclr.clr_schedule(range(3), step_size=2, scale_fn=lambda c: True)
+    with pytest.raises(TypeError, match=r"`scale_fn` must return one number, got None for "
+                                        r"cycle 1"):
+        kerasclr.clr_schedule(range(3), step_size=2, scale_fn=lambda c: None)
+
+
+# -- rows are optimizer updates ------------------------------------------------------------------
+def failing_batches(x, y):
+    """Batches of one row each from ``x, y``: five, then the source fails."""
+    for i in range(5):
+        yield x[i:i + 1], y[i:i + 1]
+    raise RuntimeError("the data source failed")
+
+
+def test_generator_failing_mid_epoch_leaves_one_row_per_trained_batch():
+    model, x, y = applied_rates_model(8)
+    clr = kerasclr.CyclicLR(step_size=3, verbose=0)
+
+    with pytest.raises(Exception, match="the data source failed"):
+        model.fit(failing_batches(x, y), steps_per_epoch=8, epochs=1, verbose=0, callbacks=[clr])
+    assert len(clr.history) == 5 == int(model.optimizer.iterations.numpy())
+    np.testing.assert_allclose(clr.history["lr"], kerasclr.clr_schedule(range(5), step_size=3),
+                               rtol=1e-6)
+
+
 def test_a_collection_during_a_history_read_commits_each_step_once():
     """After a fit() that an error ended, with its traceback kept, the table
     is released when that fit()'s callbacks are collected. A collection can
@@ -205,13 +240,8 @@ def test_a_collection_during_a_history_read_commits_each_step_once():
     clr = kerasclr.CyclicLR(step_size=3, verbose=0)
     plain = type(model.optimizer)
 
-    def batches():
-        for i in range(5):
-            yield x[i:i + 1], y[i:i + 1]
-        raise RuntimeError("the data source failed")
-
     with pytest.raises(Exception, match="the data source failed") as stopped:
-        model.fit(batches(), steps_per_epoch=8, epochs=1, verbose=0, callbacks=[clr])
+        model.fit(failing_batches(x, y), steps_per_epoch=8, epochs=1, verbose=0, callbacks=[clr])
     attachment = clr._attachment
     if attachment is None:
         pytest.skip(f"{BACKEND} releases the table when the error leaves fit()")
@@ -242,13 +272,8 @@ def test_collecting_an_earlier_stopped_fit_leaves_the_running_fit_its_table():
     clr = kerasclr.CyclicLR(step_size=3, verbose=0)
     kept = {}
 
-    def batches():
-        for i in range(5):
-            yield x[i:i + 1], y[i:i + 1]
-        raise RuntimeError("the data source failed")
-
     try:
-        model.fit(batches(), steps_per_epoch=8, epochs=1, verbose=0, callbacks=[clr])
+        model.fit(failing_batches(x, y), steps_per_epoch=8, epochs=1, verbose=0, callbacks=[clr])
     except Exception as error:  # noqa: BLE001 - TensorFlow wraps the generator's error
         kept["error"] = error
     assert "the data source failed" in str(kept["error"])
@@ -264,40 +289,6 @@ def test_collecting_an_earlier_stopped_fit_leaves_the_running_fit_its_table():
     np.testing.assert_allclose(probe.rates, kerasclr.clr_schedule(range(5, 13), step_size=3),
                                rtol=1e-6)
     assert len(clr.history) == 13
-
-
-def test_rates_beyond_float32_are_refused():
-    with pytest.raises(ValueError, match=r"`max_lr` must be a finite float32 number"):
-        kerasclr.CyclicLR(max_lr=1e40)
-    with pytest.raises(ValueError, match=r"`max_lr` must be a finite float32 number"):
-        kerasclr.clr_schedule(range(3), max_lr=1e40)
-
-
-def test_scale_fn_results_must_be_numbers():
-    with pytest.raises(TypeError, match=r"`scale_fn` must return one number, got True for "
-                                        r"cycle 1"):
-        kerasclr.clr_schedule(range(3), step_size=2, scale_fn=lambda c: True)
-    with pytest.raises(TypeError, match=r"`scale_fn` must return one number, got None for "
-                                        r"cycle 1"):
-        kerasclr.clr_schedule(range(3), step_size=2, scale_fn=lambda c: None)
-
-
-# -- rows are optimizer updates ------------------------------------------------------------------
-def test_generator_failing_mid_epoch_leaves_one_row_per_trained_batch():
-    model, x, y = applied_rates_model(8)
-    clr = kerasclr.CyclicLR(step_size=3, verbose=0)
-
-    def batches():
-        for i in range(5):
-            yield x[i:i + 1], y[i:i + 1]
-        raise RuntimeError("the data source failed")
-
-    with pytest.raises(Exception, match="the data source failed"):
-        model.fit(batches(), steps_per_epoch=8, epochs=1, verbose=0, callbacks=[clr])
-    assert len(clr.history) == 5 == int(model.optimizer.iterations.numpy())
-    np.testing.assert_allclose(clr.history["lr"], kerasclr.clr_schedule(range(5), step_size=3),
-                               rtol=1e-6)
-
 
 def test_rows_read_after_another_callback_trained_the_model_are_this_callbacks():
     # Rows are committed when read, off the table of the fit() that made them:
