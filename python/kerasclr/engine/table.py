@@ -259,17 +259,20 @@ def _value(variable):
     return variable.value if isinstance(variable, keras.Variable) else variable
 
 
-def _step_after(iterations, grads):
-    """The step counter, read once the step's data has arrived (TensorFlow
-    graphs): after one gradient, the last variable's, which backpropagation
-    computes first, so the updates wait for nothing they did not wait for."""
+def _counter_waits_for(iterations, grads):
+    """Make the step counter's coming increment wait for the step's data
+    (TensorFlow graphs): a read of the counter after one gradient, the last
+    variable's, which backpropagation computes first. TensorFlow orders a
+    variable's writes after its reads, so a step whose data source fails
+    does not advance the counter; the lookup itself reads the counter
+    without waiting, so the rate is ready before the first gradient."""
     if keras.backend.backend() != "tensorflow":
-        return iterations
+        return
     import tensorflow as tf
 
     ready = [g for g in grads if tf.is_tensor(g)][-1:]
     with tf.control_dependencies(ready):
-        return tf.identity(iterations.value)
+        tf.identity(iterations.value)  # the read orders the increment
 
 
 class Attachment:
@@ -688,13 +691,14 @@ def _attached_class(base):
         return config
 
     def _backend_update_step(self, grads, trainable_variables, learning_rate):
-        # The rate (and momentum) of this update, looked up from a read of the
-        # step counter that waits for the gradients: on TensorFlow the
-        # counter's increment then waits for them too, so a step that fails
-        # before its update (a data source that fails or runs out) does not
-        # advance the counter without training.
+        # The rate (and momentum) of this update, looked up from the step
+        # counter; on TensorFlow the counter's increment waits for a gradient
+        # (_counter_waits_for), so a step that fails before its update (a
+        # data source that fails or runs out) does not advance the counter
+        # without training, while the lookup waits for nothing.
         attachment = self.__dict__[ATTACHED]
-        row = attachment.table.lookup(_step_after(self._iterations, grads))
+        row = attachment.table.lookup(self._iterations)
+        _counter_waits_for(self._iterations, grads)
         if attachment.momentum_attribute is None:
             return super(subclass, self)._backend_update_step(
                 grads, trainable_variables, row)
