@@ -114,3 +114,20 @@ RANGE_TEST_ARGS = dict(min_lr=1e-4, max_lr=10.0, steps=120, batch_size=16, beta=
 def variable_values(model):
     """Every variable of the model and its optimizer, as numpy arrays."""
     return [np.array(v.numpy()) for v in model.variables + model.optimizer.variables]
+
+
+class ResetAt(keras.callbacks.Callback):
+    """Calls ``clr.reset(**kwargs)`` before batch ``batch`` of epoch ``epoch``
+    (0-based, as Keras counts them)."""
+
+    def __init__(self, clr, epoch, batch, **kwargs):
+        super().__init__()
+        self.clr, self.at, self.kwargs = clr, (epoch, batch), kwargs
+        self.epoch = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if (self.epoch, batch) == self.at:
+            self.clr.reset(**self.kwargs)

@@ -10,7 +10,7 @@ import pytest
 
 import kerasclr
 from conftest import GOLDEN, assert_table_equal, golden_args, op_losses, tiny_model
-from fit_helpers import BACKEND, AppliedRates, fit_epochs, rates_model, without_loss
+from fit_helpers import BACKEND, AppliedRates, ResetAt, fit_epochs, rates_model, without_loss
 from kerasclr.engine.table import VALUES_NAME
 
 PLATEAU = next(c for c in GOLDEN["cases"] if c["name"] == "plateau_keep_base")
@@ -78,6 +78,18 @@ def test_table_is_optimizer_state_during_fit_only():
     assert int(model.optimizer.iterations.numpy()) == 48
 
 
+def reset_at_batch_3(clr):
+    """A callback that resets ``clr`` (step_size 3) to 0.002-0.004 before batch 3."""
+    return ResetAt(clr, 0, 3, new_base_lr=0.002, new_max_lr=0.004)
+
+
+def rates_reset_at_batch_3(steps):
+    """The rates of ``steps`` steps of `reset_at_batch_3`'s schedule."""
+    return np.concatenate([kerasclr.clr_schedule(range(3), step_size=3),
+                           kerasclr.clr_schedule(range(steps - 3), base_lr=0.002,
+                                                 max_lr=0.004, step_size=3)])
+
+
 @pytest.mark.skipif(BACKEND != "jax", reason="JAX only: state sync of the stateless step")
 def test_jax_sees_table_writes_made_between_batches():
     """A table write from a callback mid-epoch (reset) reaches the next
@@ -85,17 +97,8 @@ def test_jax_sees_table_writes_made_between_batches():
     clr = kerasclr.CyclicLR(step_size=3, verbose=0)
     model, x, y = rates_model(8)
     probe = AppliedRates()
-
-    class ResetAtBatch3(keras.callbacks.Callback):
-        def on_train_batch_begin(self, batch, logs=None):
-            if batch == 3:
-                clr.reset(new_base_lr=0.002, new_max_lr=0.004)
-
-    fit_epochs(model, x, y, clr, 1, probe=probe, extra=[ResetAtBatch3()])
-    expected = np.concatenate([kerasclr.clr_schedule(range(3), step_size=3),
-                               kerasclr.clr_schedule(range(5), base_lr=0.002,
-                                                     max_lr=0.004, step_size=3)])
-    np.testing.assert_allclose(probe.rates, expected, rtol=1e-6, atol=0)
+    fit_epochs(model, x, y, clr, 1, probe=probe, extra=[reset_at_batch_3(clr)])
+    np.testing.assert_allclose(probe.rates, rates_reset_at_batch_3(8), rtol=1e-6, atol=0)
 
 
 @pytest.mark.skipif(BACKEND != "jax", reason="JAX only: the table as a step argument")
@@ -125,17 +128,8 @@ def test_jax_step_takes_the_table_as_an_argument(steps_per_execution):
     clr = kerasclr.CyclicLR(step_size=3, verbose=0)
     model, x, y = rates_model(9, steps_per_execution=steps_per_execution)
     probe = AppliedRates()
-
-    class ResetAtBatch3(keras.callbacks.Callback):
-        def on_train_batch_begin(self, batch, logs=None):
-            if batch == 3:
-                clr.reset(new_base_lr=0.002, new_max_lr=0.004)
-
-    assert state_shapes(model, [clr, probe, ResetAtBatch3()]) == keras_state
-    expected = np.concatenate([kerasclr.clr_schedule(range(3), step_size=3),
-                               kerasclr.clr_schedule(range(6), base_lr=0.002,
-                                                     max_lr=0.004, step_size=3)])
-    np.testing.assert_allclose(probe.rates, expected, rtol=1e-6, atol=0)
+    assert state_shapes(model, [clr, probe, reset_at_batch_3(clr)]) == keras_state
+    np.testing.assert_allclose(probe.rates, rates_reset_at_batch_3(9), rtol=1e-6, atol=0)
 
 
 @pytest.mark.skipif(BACKEND != "torch", reason="PyTorch only")

@@ -18,6 +18,7 @@ from conftest import (
 from fit_helpers import (
     BACKEND,
     AppliedRates,
+    ResetAt,
     fit_epochs,
     run_case_in_fit,
     without_loss,
@@ -129,20 +130,6 @@ def test_two_fits_equal_one_fit():
         np.testing.assert_allclose(a.to_numpy(float), b.to_numpy(float), rtol=1e-12)
     # The band did shrink in the first half, so the lr after the break matters.
     assert split.history_epoch["base_lr"].iloc[4] < 0.01
-
-
-class ResetAt(keras.callbacks.Callback):
-    def __init__(self, clr, epoch, batch, **kwargs):
-        super().__init__()
-        self.clr, self.at, self.kwargs = clr, (epoch, batch), kwargs
-        self.epoch = None
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.epoch = epoch
-
-    def on_train_batch_begin(self, batch, logs=None):
-        if (self.epoch, batch) == self.at:
-            self.clr.reset(**self.kwargs)
 
 
 @pytest.mark.parametrize("steps_per_execution", [
