@@ -59,7 +59,8 @@
 #'     (integer, 0-based), `epoch` (integer, 1-based), `lr` (the learning
 #'     rate the batch was trained with), `base_lr`, `max_lr`;
 #'   * `$history_epoch`: data frame with one row per epoch: the epoch's logs
-#'     (`loss`, metrics, `val_loss`, ...), then `epoch` (integer),
+#'     (`loss`, metrics, `val_loss`, ...; `NA` in an epoch that did not log
+#'     it, e.g. without validation, `NaN` for a logged NaN), then `epoch` (integer),
 #'     `not_improved_for_n_times` (integer), `base_lr`, `max_lr`, `lr` (the
 #'     learning rate of the next batch) and `in_cooldown` (logical).
 #'
@@ -220,7 +221,12 @@ history_frame <- function(x, name) {
     return(cache[[name]])
   }
   parts <- py_invoke(py_gateway()$history_table, list(x, name))
-  frame <- columns_to_frame(parts[-1])
+  frame <- columns_to_frame(parts[[2]])
+  # an epoch that logged no value of a column (e.g. no val_loss): NA, as in
+  # keras3's histories; a logged NaN stays NaN
+  for (column in names(parts[[3]])) {
+    frame[[column]][as.integer(parts[[3]][[column]]) + 1L] <- NA_real_
+  }
   version <- parts[[1]]
   if (!is.null(version)) {
     if (!identical(cache$version, version)) {

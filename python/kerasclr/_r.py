@@ -98,11 +98,14 @@ def _r_column(values):
 
 def history_table(callback, name):
     """``callback.history`` (``name="history"``) or ``.history_epoch`` for R:
-    ``(history_version, names, kinds, columns)``; R keeps the data frame it
-    builds until ``callback.history_version`` changes (None: no such
-    counter, R rebuilds every time)."""
+    ``(history_version, frame_columns(frame), absent)``; R keeps the data
+    frame it builds until ``callback.history_version`` changes (None: no
+    such counter, R rebuilds every time). ``absent`` maps a log column of
+    ``history_epoch`` to the (0-based) rows whose epoch did not log it: NA
+    in R (as in keras3's histories), where a logged NaN stays NaN."""
     frame = getattr(callback, name)
-    return (getattr(callback, "history_version", None), *frame_columns(frame))
+    absent = callback.epoch_logs_absent() if name == "history_epoch" else {}
+    return getattr(callback, "history_version", None), frame_columns(frame), absent
 
 
 def history_plot(callback, granularity="epoch", show_bounds=None, argument="callback",

@@ -158,6 +158,13 @@ def _float_text(value):
     return text if any(mark in text for mark in ".en") else text + ".0"
 
 
+def _with_empty_fields(column, rows):
+    """A float ``column`` as CSV text, with empty fields at ``rows``."""
+    text = column.map(lambda value: "NaN" if np.isnan(value) else _float_text(value))
+    text.iloc[rows] = ""
+    return text
+
+
 def write_history_csv(policy, path, table="history"):
     """Write a policy's ``history`` (or ``history_epoch``) as CSV, exactly.
 
@@ -165,7 +172,9 @@ def write_history_csv(policy, path, table="history"):
     float column of whole numbers stays a float column), so reading the file
     back (R ``read.csv``, pandas with ``float_precision="round_trip"``) gives
     the same doubles; logical columns as ``TRUE``/``FALSE`` and NaN as
-    ``NaN``, which both readers read back as booleans / logicals and NaN.
+    ``NaN``, which both readers read back as booleans / logicals and NaN;
+    an epoch that logged no value of a column (no ``val_loss`` without
+    validation) as an empty field, which R reads as NA (pandas as NaN).
     (Shortest round-trip digits are not enough: R's reader rounds a few such
     numbers to a neighbouring double.) Returns ``path``.
 
@@ -184,6 +193,9 @@ def write_history_csv(policy, path, table="history"):
     # R's read.csv reads TRUE/FALSE (not Python's True/False) as logical
     frame = frame.assign(**{name: frame[name].map({True: "TRUE", False: "FALSE"})
                             for name in frame.columns if frame[name].dtype == bool})
+    if table == "history_epoch":
+        frame = frame.assign(**{name: _with_empty_fields(frame[name], rows)
+                                for name, rows in policy.epoch_logs_absent().items()})
     try:
         frame.to_csv(path, index=False, float_format=_float_text, na_rep="NaN")
     except OSError as error:  # pandas raises some without strerror

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import kerasclr
-from conftest import applied_rates_model
+from conftest import applied_rates_model, regression_data, tiny_model
 from fit_helpers import AppliedRates, fit_epochs
 
 
@@ -400,6 +400,27 @@ def test_history_csv_reads_back_exactly(tmp_path):
     assert lines[4].startswith("NaN,4,") and lines[4].endswith(",TRUE")
     first_row = (tmp_path / "history.csv").read_text().splitlines()[1]
     assert first_row == "0,1,0.0,0.0,0.0050000000000000001"
+
+
+def test_an_epoch_that_logged_no_value_is_told_from_a_logged_nan(tmp_path):
+    x, y = regression_data(8)
+    model = tiny_model()
+    clr = kerasclr.CyclicLR(step_size=4, verbose=0)
+    model.fit(x, y, batch_size=4, epochs=4, verbose=0, callbacks=[clr],
+              validation_data=(x, y), validation_freq=2)
+    assert clr.epoch_logs_absent() == {"val_loss": [0, 2]}
+    assert np.isnan(clr.history_epoch["val_loss"]).tolist() == [True, False, True, False]
+
+    clr = kerasclr.CyclicLR(step_size=4, patience=3, verbose=0)
+    kerasclr.replay_epochs(clr, 3, val_loss=[5.0, None, float("nan"), 4.0])
+    assert clr.epoch_logs_absent() == {"val_loss": [1]}
+    restored = kerasclr.CyclicLR(step_size=4, patience=3, verbose=0)
+    restored.set_state(json.loads(json.dumps(clr.get_state(), allow_nan=False)))
+    assert restored.epoch_logs_absent() == {"val_loss": [1]}
+    assert restored.get_state() == clr.get_state()
+    path = kerasclr.write_history_csv(clr, tmp_path / "epochs.csv", table="history_epoch")
+    lines = path.read_text().splitlines()
+    assert [line.split(",")[0] for line in lines[1:]] == ["5.0", "", "NaN", "4.0"]
 
 
 def test_history_rows_from_a_row_on():

@@ -219,8 +219,19 @@ test_that("a plateau replay with injected val_loss shrinks the band", {
   replay_epochs(callback, 4, val_loss = c(5, NA, NaN, 4))
   epochs <- callback$history_epoch
   expect_identical(epochs$not_improved_for_n_times, c(0L, 0L, 1L, 0L))
-  # pandas has one missing value, NaN: both show as NaN in R.
-  expect_identical(is.na(epochs$val_loss), c(FALSE, TRUE, TRUE, FALSE))
+  # no value logged: NA, as in keras3's histories; a logged NaN stays NaN
+  expect_identical(epochs$val_loss, c(5, NA, NaN, 4))
+  # both survive a CSV file and a saved state
+  path <- tempfile(fileext = ".csv")
+  on.exit(unlink(path), add = TRUE)
+  write_lr_history_csv(callback, path, table = "history_epoch")
+  expect_identical(read.csv(path)$val_loss, c(5, NA, NaN, 4))
+  state <- tempfile(fileext = ".json")
+  on.exit(unlink(state), add = TRUE)
+  save_clr_state(callback, state)
+  restored <- new_callback_cyclical_learning_rate(step_size = 5, patience = 10, verbose = 0)
+  load_clr_state(restored, state)
+  expect_identical(restored$history_epoch, epochs)
 })
 
 test_that("training through reticulate's Keras gives the worked example", {

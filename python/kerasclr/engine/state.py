@@ -190,8 +190,7 @@ def decode(callback, records, source):
     decoded.values = {name: np.concatenate(parts) if parts else np.empty(0, np.float32)
                       for name, parts in value_parts.items()}
     decoded.log_columns = log_columns  # earlier records may have had fewer
-    decoded.epoch_rows = [[row.get(name, math.nan) for name in columns]
-                          for row in epoch_rows]
+    decoded.epoch_rows = [[row.get(name) for name in columns] for row in epoch_rows]
     decoded.step = check.count(last, "step")
     decoded.mark = check.mark(from_json(last.get("mark")), "mark", callback, rows,
                               decoded.step)

@@ -335,6 +335,16 @@ class PolicyCallback(keras.callbacks.Callback):
         self._commit_all(read_step=True)
         return self._epoch_history.to_pandas()
 
+    def epoch_logs_absent(self):
+        """The log columns of `history_epoch` that some epochs did not log
+        (e.g. ``val_loss`` with ``validation_freq=2``), each with the
+        0-based rows of those epochs: NaN there, as pandas shows a missing
+        value, unlike a NaN that was logged."""
+        self._commit_all(read_step=True)
+        epochs = self._epoch_history
+        return {column: rows for column in epochs.log_columns
+                if (rows := epochs.absent(column))}
+
     @property
     def history_version(self):
         """A number that changes whenever history rows are added or removed."""

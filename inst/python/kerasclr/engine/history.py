@@ -238,10 +238,17 @@ class EpochHistory:
     def column(self, name):
         return [row.get(name, math.nan) for row in self._rows]
 
+    def absent(self, name):
+        """Indexes of the rows whose epoch logged no ``name`` (e.g. no
+        ``val_loss`` in an epoch without validation): NaN in `column`, as
+        pandas shows a missing value, but not a NaN that was logged."""
+        return [i for i, row in enumerate(self._rows) if name not in row]
+
     def rows(self, start=0):
-        """Rows from ``start`` as lists, in the order of `all_columns`."""
+        """Rows from ``start`` as lists, in the order of `all_columns`; None
+        for a column the epoch did not log."""
         names = self.all_columns
-        return [[row.get(name, math.nan) for name in names] for row in self._rows[start:]]
+        return [[row.get(name) for name in names] for row in self._rows[start:]]
 
     @property
     def all_columns(self):
@@ -262,11 +269,13 @@ class EpochHistory:
         return frame
 
     def load(self, log_columns, rows, marks):
-        """Replace the rows (lists in `all_columns` order with ``log_columns``)."""
+        """Replace the rows (lists in `all_columns` order with ``log_columns``;
+        None for a column the epoch did not log)."""
         self.clear()
         self._log_columns = list(log_columns)
         names = self.all_columns
-        self._rows = [dict(zip(names, row)) for row in rows]
+        self._rows = [{name: value for name, value in zip(names, row) if value is not None}
+                      for row in rows]
         self.marks = list(marks)
 
 

@@ -453,11 +453,12 @@ def _bind_to_fit(model, attachment):
     frame_id = attachment.fit_frame
     if function is None or frame_id is None or keras.backend.backend() == "jax":
         return
+    fit = attachment.fits  # a later fit() that reinstalled the attachment keeps it
 
     def train_function(*args, **kwargs):
         if (id(sys._getframe(1)) != frame_id
                 and not fit_context.frame_is_running(frame_id)):
-            release_if_still(attachment)
+            release_if_still(attachment, fit=fit)
             model.make_train_function()
             return model.train_function(*args, **kwargs)
         return function(*args, **kwargs)
