@@ -222,8 +222,8 @@ history_frame <- function(x, name) {
   }
   parts <- py_invoke(py_gateway()$history_table, list(x, name))
   frame <- columns_to_frame(parts[[2]])
-  # an epoch that logged no value of a column (e.g. no val_loss): NA, as in
-  # keras3's histories; a logged NaN stays NaN
+  # an epoch that logged no value of a column (e.g. no val_loss): NA, R's
+  # missing value; a logged NaN stays NaN
   for (column in names(parts[[3]])) {
     frame[[column]][as.integer(parts[[3]][[column]]) + 1L] <- NA_real_
   }

@@ -102,7 +102,7 @@ def history_table(callback, name):
     frame it builds until ``callback.history_version`` changes (None: no
     such counter, R rebuilds every time). ``absent`` maps a log column of
     ``history_epoch`` to the (0-based) rows whose epoch did not log it: NA
-    in R (as in keras3's histories), where a logged NaN stays NaN."""
+    in R (R's missing value), where a logged NaN stays NaN."""
     frame = getattr(callback, name)
     absent = callback.epoch_logs_absent() if name == "history_epoch" else {}
     return getattr(callback, "history_version", None), frame_columns(frame), absent
