@@ -413,6 +413,18 @@ def print_target(times, labels, variant, reference, limit, note="issue 16"):
           f" (paired median): {ratio:.3f}  {verdict}")
 
 
+def print_clock(times, scenario, labels, references, backend, note):
+    """One clock's table of ``scenario``, its noise floor and its targets."""
+    print_table(times, scenario.run.steps, labels, references)
+    floor = noise_floor(times)
+    if floor is not None:
+        print(f"  noise floor: two models training at a constant rate measured {floor:.3f}"
+              " apart (the same computation)")
+    for target in scenario.targets:
+        if backend in target.backends:
+            print_target(times, labels, target.variant, target.reference, target.limit, note)
+
+
 def describe_machine():
     backend = keras.backend.backend()
     versions = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
@@ -638,21 +650,10 @@ def main():
         constant, cosine = scenario.variants[:2]
         references = [(constant, "vs constant"), (cosine, "vs CosineDecay")]
         print(f"  {repeats} fit() call(s) per measurement, {scenario.run.steps} steps each")
-        print_table(times, scenario.run.steps, labels, references)
-        floor = noise_floor(times)
-        if floor is not None:
-            print(f"  noise floor: two models training at a constant rate measured {floor:.3f}"
-                  " apart (the same computation)")
-        for target in scenario.targets:
-            if backend in target.backends:
-                print_target(times, labels, target.variant, target.reference, target.limit)
+        print_clock(times, scenario, labels, references, backend, "issue 16")
         print("  the same fits in this process's CPU time (what other work on the machine "
               "does not add to):")
-        print_table(cpu_times, scenario.run.steps, labels, references)
-        for target in scenario.targets:
-            if backend in target.backends:
-                print_target(cpu_times, labels, target.variant, target.reference,
-                             target.limit, note="issue 16, CPU time")
+        print_clock(cpu_times, scenario, labels, references, backend, "issue 16, CPU time")
         if backend == "jax" and scenario.compiled_step:
             calls = 2000
             steps = compiled_step_times(scenario.compiled_step, args.rounds, calls)
