@@ -16,9 +16,9 @@ A state is a JSON object (a *record*)::
 
 Numbers that JSON cannot hold are the strings ``"NaN"``, ``"Inf"`` and
 ``"-Inf"`` (what R's jsonlite writes too); ``null`` in a row of
-``history_epoch`` is a column that epoch did not log (R's NA). The per-batch values travel as
-base64 float32 (4 bytes a row, exactly the applied values), so ten million
-rows take about 55 MB.
+``history_epoch`` is a column that epoch did not log (R's NA). The
+per-batch values travel as base64 float32 (4 bytes a row, exactly the
+applied values), so ten million rows take about 55 MB.
 
 A state *file* holds one record per line (JSON lines). The first save
 writes one record with every row; later saves of the same callback to the
