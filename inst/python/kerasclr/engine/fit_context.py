@@ -53,11 +53,39 @@ def running_fits():
     found = []
     while frame is not None:
         if frame.f_code.co_name == "fit":
-            owner = frame.f_locals.get("self")
-            if isinstance(owner, keras.Model):
-                found.append(FitCall(owner, frame.f_locals, id(frame)))
+            call = _fit_call(frame)
+            if call is not None:
+                found.append(call)
         frame = frame.f_back
     return found
+
+
+# What a FitCall reads off a fit() frame.
+FIT_ARGUMENTS = ("callbacks", "validation_data", "validation_freq")
+# Up to Python 3.12, reading a frame's ``f_locals`` leaves a snapshot of its
+# locals on the frame until the frame is freed, which then frees them in the
+# snapshot's order instead of its own (3.13 reads through a view instead).
+LOCALS_ARE_SNAPSHOTS = sys.version_info < (3, 13)
+
+
+def _fit_call(frame):
+    """The `FitCall` of a frame named ``fit``, or None if it is not a Keras
+    ``Model.fit()``.
+
+    Once a Keras fit()'s arguments are read, the snapshot of its locals that
+    the read left on the frame is emptied (any later read fills it anew).
+    Left in place, it changed how fit() ends on TensorFlow: a pause of 30-150
+    ms while the fit()'s dataset was torn down came in 45 % of fits, against
+    15-20 % without a snapshot (about 4 % of a 400-step fit() on average).
+    """
+    snapshot = frame.f_locals
+    owner = snapshot.get("self")
+    if not isinstance(owner, keras.Model):
+        return None
+    arguments = {name: snapshot[name] for name in FIT_ARGUMENTS if name in snapshot}
+    if LOCALS_ARE_SNAPSHOTS:
+        snapshot.clear()
+    return FitCall(owner, arguments, id(frame))
 
 
 def current_fit(model):
