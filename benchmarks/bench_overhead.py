@@ -29,6 +29,12 @@ against constant: a PASS/MISS within it is not resolved by this run. A
 measurement repeats ``fit()`` until it lasts at least ``--min-seconds`` (the
 same number of fits for every variant).
 
+The short-epoch and steps_per_execution scenarios also time constant-lr
+training with a Keras callback that does nothing (``keras.callbacks.Callback()``):
+Keras calls its empty hooks around every batch and epoch, so its ratio is
+what being a callback costs at all, a floor for any callback-driven
+schedule against Keras's in-graph ones.
+
 The scenarios with targets also time constant-lr training a second time, in
 a second model of its own (same weights, same data): the two are the same
 computation, so their ratio is this run's noise floor, what the machine
@@ -213,6 +219,9 @@ VARIANTS = {
     "keras_cosine_spare": Variant("Keras CosineDecay + 1 optimizer variable",
                                   learning_rate=keras_cosine, spare_variable=True,
                                   backends=("jax",)),
+    # what being a callback costs at all: Keras calls its (empty) hooks
+    "empty_callback": Variant("a Keras callback that does nothing",
+                              callbacks=lambda run: [keras.callbacks.Callback()]),
     "cyclic": Variant("kerasclr CyclicLR",
                       callbacks=lambda run: [kerasclr.CyclicLR(**CLR_ARGS, verbose=0)]),
     "setter": Variant("callback setting the rate every batch",
@@ -285,7 +294,8 @@ SCENARIOS = {
         ("constant", "keras_cosine", "cyclic", "setter", "classic")),
     "short5": Scenario(
         "short epochs (40 epochs x 5 steps)", Run(5, 40),
-        ("constant", "keras_cosine", "keras_cosine_spare", "cyclic", "constant_again"),
+        ("constant", "keras_cosine", "keras_cosine_spare", "cyclic", "constant_again",
+         "empty_callback"),
         targets=(Target("cyclic", "constant", 1.03, TF_JAX),
                  Target("cyclic", "keras_cosine", 1.02, TF_JAX))),
     "short13": Scenario(
@@ -293,7 +303,8 @@ SCENARIOS = {
         ("constant", "keras_cosine", "cyclic")),
     "spe32": Scenario(
         "steps_per_execution = 32 (2 epochs x 640 steps)", Run(640, 2, steps_per_execution=32),
-        ("constant", "keras_cosine", "keras_cosine_spare", "cyclic", "constant_again"),
+        ("constant", "keras_cosine", "keras_cosine_spare", "cyclic", "constant_again",
+         "empty_callback"),
         targets=(Target("cyclic", "constant", 1.03, TF_JAX),
                  Target("cyclic", "keras_cosine", 1.02, TF_JAX)),
         skip={"torch": "the torch backend refuses steps_per_execution > 1"},
