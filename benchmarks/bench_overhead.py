@@ -29,11 +29,11 @@ against constant: a PASS/MISS within it is not resolved by this run. A
 measurement repeats ``fit()`` until it lasts at least ``--min-seconds`` (the
 same number of fits for every variant).
 
-The short-epoch and steps_per_execution scenarios also time constant-lr
+The short5 and spe32 scenarios also time constant-lr
 training with a Keras callback that does nothing (``keras.callbacks.Callback()``):
-Keras calls its empty hooks around every batch and epoch, so its ratio is
-what being a callback costs at all, a floor for any callback-driven
-schedule against Keras's in-graph ones.
+Keras calls its empty hooks around every batch and epoch, so its ratio to
+constant-lr training is what being a callback costs at all, a floor for any
+schedule set from a callback.
 
 The scenarios with targets also time constant-lr training a second time, in
 a second model of its own (same weights, same data): the two are the same

@@ -63,8 +63,9 @@ def running_fits():
 # What a FitCall reads off a fit() frame.
 FIT_ARGUMENTS = ("callbacks", "validation_data", "validation_freq")
 # Up to Python 3.12, reading a frame's ``f_locals`` leaves a snapshot of its
-# locals on the frame until the frame is freed, which then frees them in the
-# snapshot's order instead of its own (3.13 reads through a view instead).
+# locals on the frame, which holds them until the frame itself is freed: they
+# then go after the locals bound since the read, not in the frame's own order
+# (3.13 reads through a view instead).
 LOCALS_ARE_SNAPSHOTS = sys.version_info < (3, 13)
 
 
