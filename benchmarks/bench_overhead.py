@@ -87,6 +87,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import functools
 import math
 import os
 import statistics
@@ -101,6 +102,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 import kerasclr  # noqa: E402
+from kerasclr.engine import table as tables  # noqa: E402
 
 BATCH_SIZE = 32
 CONSTANT_LR = 0.001
@@ -543,16 +545,15 @@ class _StepCompiler(keras.callbacks.Callback):
         state = self.model._get_jax_state(trainable_variables=True,
                                           non_trainable_variables=True,
                                           optimizer_variables=True, metrics_variables=True)
-        # kerasclr's compiled step takes its table as an argument after the state
+        # kerasclr's compiled step takes its table as an argument before the state
         with_table = getattr(self.model.train_function, "kerasclr_step", None)
         if with_table is None:
             step = jax.jit(self.model.train_step, donate_argnums=0)
             self.step = step.lower(state, self.batch).compile()
         else:
-            compiled, variable = with_table
-            table = variable.value
-            lowered = compiled.lower(state, table, self.batch).compile()
-            self.step = lambda state, batch: lowered(state, table, batch)
+            table = tables.attachment_of(self.model.optimizer).table.values.value
+            lowered = with_table.lower(table, state, self.batch).compile()
+            self.step = functools.partial(lowered, table)
         self.state = jax.tree_util.tree_map(np.array, state)
 
 

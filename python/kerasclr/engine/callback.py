@@ -757,7 +757,10 @@ class PolicyCallback(keras.callbacks.Callback):
         self._commit_steps(step if self._epoch_open else None, resolve_before=step)
         if self._epoch_open:
             self._step_now = max(self._step_now, step)
-        self._table.fill(step, columns)
+        if self._attachment is not None:  # in fit()
+            self._attachment.fill(step, columns)
+        else:
+            self._table.fill(step, columns)
 
     def _planned_capacity(self, capacity):
         """Rows of a new table for this fit(): at least ``capacity``, and the

@@ -50,6 +50,7 @@ traces each function once.
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import sys
@@ -291,6 +292,7 @@ class Attachment:
         self.fit_frame = None        # id() of the frame of the fit() attached for
         self.fits = 0                # fit() calls this attachment was installed for
         self.table_as_argument = False  # JAX: the table is an argument of the step
+        self.model = None            # a weak reference to the model attached for
         self._listed = None          # (len(owner._variables), what the owner lists)
 
     @property
@@ -316,6 +318,16 @@ class Attachment:
             own = [v for v in owner._variables if v is not owner._learning_rate]
             listed = self._listed = (len(owner._variables), own + self.variables)
         return listed[1][:]
+
+    def fill(self, start, columns):
+        """`StepTable.fill`, then (JAX, table as an argument) the model's
+        train function bound to the values just written."""
+        self.table.fill(start, columns)
+        if self.table_as_argument:
+            model = self.model()
+            compiled = getattr(getattr(model, "train_function", None), "kerasclr_step", None)
+            if compiled is not None:
+                model.train_function = _train_function_with_table(model, self.table, compiled)
 
     def learning_rate(self, step):
         row = self.table.lookup(step)
@@ -368,6 +380,7 @@ def attach(model, callback, capacity, cycle_momentum, record_losses=False,
         attachment.train_functions.pop(("losses",), None)
     attachment.recording = bool(record_losses)
     attachment.table_as_argument = _passes_table_as_argument(model)
+    attachment.model = weakref.ref(model)
     attachment._listed = None  # listed anew, with or without the recorder
     owner.__dict__[ATTACHED] = attachment
     owner.__class__ = _attached_class(type(owner))
@@ -408,30 +421,28 @@ def _passes_table_as_argument(model):
     return keras.distribution.distribution() is None and not nnx_enabled()
 
 
-def _train_function_with_table(model, table):
+def _train_function_with_table(model, table, compiled=None):
     """``model``'s JAX train function, whose compiled step takes the table's
-    values as a read-only argument after Keras's state (see
-    `_passes_table_as_argument`), read off the table's variable at each call
-    (so host fills are seen without recompiling). Otherwise it is what
-    Keras's own ``make_train_function`` makes (the same donation, and the
-    same loop over ``steps_per_execution`` batches)."""
-    import jax
+    values as a read-only argument before Keras's state (see
+    `_passes_table_as_argument`). The argument is bound to the values the
+    table holds now (``functools.partial``: no Python frame of its own per
+    step); a fill writes new values, and `Attachment.fill` then binds them
+    anew (``compiled``: the step compiled before, reused: no retrace).
+    Otherwise it is what Keras's own ``make_train_function`` makes (the same
+    donation, and the same loop over ``steps_per_execution`` batches)."""
+    if compiled is None:
+        import jax
 
-    def step(state, values, data):
-        table.traced = values
-        try:
-            return model.train_step(state, data)
-        finally:
-            table.traced = None
+        def step(values, state, data):
+            table.traced = values
+            try:
+                return model.train_step(state, data)
+            finally:
+                table.traced = None
 
-    compiled = jax.jit(step, donate_argnums=0)
-    variable = table.values
-
-    def step_with_table(state, data):
-        return compiled(state, variable._value, data)
-
-    function = model._make_function(step_with_table)
-    function.kerasclr_step = (compiled, variable)
+        compiled = jax.jit(step, donate_argnums=1)
+    function = model._make_function(functools.partial(compiled, table.values.value))
+    function.kerasclr_step = compiled
     return function
 
 
