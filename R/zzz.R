@@ -327,8 +327,11 @@ py_frame_to_r <- function(frame) {
 # class (here "kerasclr.errors.KerasclrError" and subclasses): kerasclr gives
 # them their R wording, without reticulate's class prefix and
 # `py_last_error()` hint, and no call (the call would be reticulate's
-# internal py_call_impl()). Older reticulate (1.28) signals a plain C++ error
-# whose message is "kerasclr.errors.<Class>: " and the R wording.
+# internal py_call_impl()). From reticulate 1.40 the condition is also of
+# class "kerasclr_error", as kerasclr's own R errors are (the Python errors
+# derive from a class of that name without a module; python/kerasclr/errors.py).
+# Older reticulate (1.28) signals a plain C++ error whose message is
+# "kerasclr.errors.<Class>: " and the R wording.
 register_python_error_methods <- function() {
   error_class <- "kerasclr.errors.KerasclrError"
   registerS3method("conditionMessage", error_class, python_error_message,

@@ -17,7 +17,8 @@ the value as the user typed it in R; any other `KerasclrError` it shows as
 In a Python process driven by the R package, `use_r_wording()` makes
 ``str(error)`` the R wording too: errors raised inside a Keras ``fit()``
 called from R reach the R user through reticulate, which prints
-``str(error)``.
+``str(error)``. Every kerasclr error is also a `kerasclr_error`, which gives
+those errors the R condition class of the R package's own errors.
 """
 
 from __future__ import annotations
@@ -35,7 +36,23 @@ def use_r_wording(on=True):
     _READER["r"] = bool(on)
 
 
-class KerasclrError(ValueError):
+class kerasclr_error(Exception):  # noqa: N801 - named after the R condition class
+    """The base that makes a kerasclr error an R ``kerasclr_error`` condition.
+
+    reticulate (1.40 and later) turns a Python error that reaches R into a
+    condition with one class per class of the error, named
+    ``<module>.<name>``, or ``<name>`` alone when the module is empty. This
+    base has no module, so an error raised by a kerasclr callback inside a
+    Keras ``fit()`` called from R is caught by
+    ``tryCatch(..., kerasclr_error = function(e) ...)``, like the errors of
+    the R package's own functions.
+    """
+
+
+kerasclr_error.__module__ = ""
+
+
+class KerasclrError(ValueError, kerasclr_error):
     """A kerasclr error: ``str(error)`` in Python words, ``r_message`` in R's.
 
     Args:

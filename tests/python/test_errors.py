@@ -181,3 +181,14 @@ def test_set_state_rejects_other_states():
 def test_plot_needs_history():
     with pytest.raises(ValueError, match=r"This CyclicLR has no history yet"):
         kerasclr.plot_clr_history(kerasclr.CyclicLR())
+
+
+@pytest.mark.parametrize("error_class", [kerasclr.KerasclrError, kerasclr.ArgumentError,
+                                         kerasclr.StateError])
+def test_every_error_has_the_r_condition_class_kerasclr_error(error_class):
+    # reticulate (1.40 and later) names the R class of a Python base without a
+    # module by its name alone: the R handler `kerasclr_error = ` catches it
+    names = [base.__name__ if base.__module__ == "" else f"{base.__module__}.{base.__name__}"
+             for base in error_class.__mro__]
+    assert "kerasclr_error" in names
+    assert names.index("kerasclr_error") < names.index("builtins.Exception")

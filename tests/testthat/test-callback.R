@@ -301,6 +301,45 @@ test_that("a kerasclr error raised inside fit() reads in R terms", {
     expect_identical(message, "R wording: pass `x = 1`.")
     expect_null(conditionCall(error))
   }
+  if (utils::packageVersion("reticulate") >= "1.40") {
+    # of the R class of kerasclr's own errors too, so one handler catches both
+    # (reticulate names a class without a Python module by its name alone)
+    expect_s3_class(error, "kerasclr_error")
+    caught <- tryCatch(model$fit(data$x, data$y, epochs = 1L, verbose = 0L,
+                                 callbacks = list(main$RefuseToTrain())),
+                       kerasclr_error = function(e) "caught as kerasclr_error")
+    expect_identical(caught, "caught as kerasclr_error")
+  }
+})
+
+test_that("a kerasclr callback's own error inside fit() is a kerasclr_error", {
+  skip_if_no_kerasclr()
+  keras <- reticulate::import("keras")
+  data <- regression_data(16)
+  trained <- new_callback_cyclical_learning_rate(base_lr = 0.001, max_lr = 0.006,
+                                                 step_size = 4, verbose = 0)
+  tiny_model(keras)$fit(data$x, data$y, batch_size = 4L, epochs = 2L, verbose = 0L,
+                        callbacks = list(trained))
+  path <- tempfile(fileext = ".json")
+  on.exit(unlink(path), add = TRUE)
+  save_clr_state(trained, path)
+  resumed <- new_callback_cyclical_learning_rate(base_lr = 0.001, max_lr = 0.006,
+                                                 step_size = 4, verbose = 0)
+  load_clr_state(resumed, path)
+  model <- tiny_model(keras)  # not the model the state was saved with
+  model$fit(data$x, data$y, batch_size = 8L, epochs = 1L, verbose = 0L)
+  error <- expect_error(model$fit(data$x, data$y, batch_size = 4L, epochs = 1L,
+                                  verbose = 0L, callbacks = list(resumed)))
+  expected <- paste(
+    "new_callback_cyclical_learning_rate(): the model's optimizer is at step 2,",
+    "but the callback's state is at step 8 and no epoch of its history ended at",
+    "step 2. Restore the model and the callback state saved at the same epoch end.")
+  expect_match(conditionMessage(error), expected, fixed = TRUE)
+  if (utils::packageVersion("reticulate") >= "1.40") {
+    expect_s3_class(error, "kerasclr_error")
+    expect_identical(conditionMessage(error), expected)
+  }
+  expect_identical(nrow(resumed$history), 8L)  # the loaded history is kept
 })
 
 test_that("$history is built once per change of the Python history", {
