@@ -262,6 +262,42 @@ def test_batch_end_hook_keeps_keras_async_dispatch(monkeypatch):
     assert not keras.callbacks.CallbackList([finder])._async_train
 
 
+@pytest.mark.skipif(BACKEND == "tensorflow",
+                    reason="TensorFlow reads the step counter at every epoch end "
+                           "(its batch-end hooks do not say which step ran)")
+def test_epoch_ends_need_no_counter_read_when_batch_hooks_finish_out_of_order(monkeypatch):
+    # Keras may finish batch-end hooks out of order (a thread pool). An epoch
+    # whose last batch's hook ran is complete whatever order the hooks ran
+    # in: its end step is known without reading the step counter (a device
+    # sync), and the history is exact.
+    steps, epochs = 4, 6
+    x = np.ones((steps * 2, 1), "float32")
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.compile(keras.optimizers.SGD(0.01), "mse")
+    clr = kerasclr.CyclicLR(base_lr=0.001, max_lr=0.006, step_size=3, verbose=0)
+    hook = clr.on_train_batch_end
+    held = []
+
+    def in_reverse(batch, logs=None):  # each epoch's hooks, last batch first
+        held.append(batch)
+        if batch == steps - 1:
+            for one in reversed(held):
+                hook(one, logs)
+            held.clear()
+
+    monkeypatch.setattr(clr, "on_train_batch_end", in_reverse)
+    reads = []
+    read = clr._read_step
+    monkeypatch.setattr(clr, "_read_step", lambda: reads.append(1) or read())
+    model.fit(x, x, batch_size=2, epochs=epochs, verbose=0, callbacks=[clr])
+    # the origin at train begin, and where the first epoch really begins
+    assert len(reads) == 2
+    np.testing.assert_allclose(
+        clr.history["lr"], kerasclr.clr_schedule(range(steps * epochs), step_size=3),
+        rtol=1e-6, atol=0)
+    assert clr.history_epoch["epoch"].tolist() == list(range(1, epochs + 1))
+
+
 def test_fit_keeps_no_extra_reference_to_its_arguments():
     # kerasclr reads fit()'s arguments off its frame. Up to Python 3.12 that
     # read leaves a snapshot of fit()'s locals on the frame, holding them (x,

@@ -175,7 +175,7 @@ class PolicyCallback(keras.callbacks.Callback):
         self._refill_in_batches = False
         self._batches_seen = 0
         self._batches_seen_lock = threading.Lock()
-        self._last_batch_end = None        # the last batch-end hook's batch, this epoch
+        self._last_batch_end = None        # the largest batch whose batch-end hook ran, this epoch
         self._steps_counted = False        # each batch ends one step (_epoch_end_step)
         self._check_step_at_epoch_begin = False
         self._loaded_step = None
@@ -550,12 +550,17 @@ class PolicyCallback(keras.callbacks.Callback):
             self._guarded(self._fill, step)
 
     def on_train_batch_end(self, batch, logs=None):
-        self._last_batch_end = batch
+        # Keras may run batch-end hooks on a pool of threads (async dispatch),
+        # so they can finish out of order: keep the largest batch. (A race
+        # between two hooks can keep a smaller one; `_epoch_end_step` then
+        # reads the step counter.)
         if self._refill_in_batches:
-            # Keras may run batch-end hooks on a pool of threads (async
-            # dispatch), so they can finish out of order: keep the largest.
             with self._batches_seen_lock:
                 self._batches_seen = max(self._batches_seen, int(batch) + 1)
+        else:
+            last = self._last_batch_end
+            if last is None or batch > last:
+                self._last_batch_end = batch
 
     def on_epoch_end(self, epoch, logs=None):
         self._guarded(self._epoch_end, epoch, logs)
@@ -624,7 +629,7 @@ class PolicyCallback(keras.callbacks.Callback):
         self._epoch_open = False
         self.epochs_done = number
         table = self._table  # (`table.row(step)[0]`, inline: the caller checked the range)
-        logs["learning_rate"] = float(table.host[step - table.host_start, 0])
+        logs["learning_rate"] = table.host_rates[step - table.host_start]
 
     def _flush_quiet_ends(self):
         """The records of the quiet epoch ends so far, in order (those that
@@ -647,7 +652,8 @@ class PolicyCallback(keras.callbacks.Callback):
         wraps, so none skips an update), an epoch whose last batch ended is
         complete, and its end is known without reading the step counter (a
         device sync). Otherwise (an epoch stopped early, data that ran out,
-        a batch-end hook that ran out of order) the counter is read."""
+        two batch-end hooks that raced, see `on_train_batch_end`) the
+        counter is read."""
         last, steps = self._last_batch_end, self._steps
         if (self._steps_counted and last is not None and not self._refill_in_batches
                 and int(last) == steps - 1):
