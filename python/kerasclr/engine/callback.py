@@ -628,8 +628,10 @@ class PolicyCallback(keras.callbacks.Callback):
         self._step_now = step
         self._epoch_open = False
         self.epochs_done = number
-        table = self._table  # (`table.row(step)[0]`, inline: the caller checked the range)
-        logs["learning_rate"] = table.host_rates[step - table.host_start]
+        # `table.row(step)[0]`, inline (the caller checked the range); `item`
+        # makes the Python float without a numpy scalar first
+        table = self._table
+        logs["learning_rate"] = table.host.item(step - table.host_start, 0)
 
     def _flush_quiet_ends(self):
         """The records of the quiet epoch ends so far, in order (those that

@@ -50,7 +50,6 @@ traces each function once.
 
 from __future__ import annotations
 
-import array
 import functools
 import math
 import numbers
@@ -141,7 +140,6 @@ class StepTable:
         self.capacity = int(capacity)
         self.columns = int(columns)
         self.host = np.zeros((self.capacity, self.columns))
-        self.host_rates = _float_array(self.host[:, 0])  # the rates, one by one
         self.host_start = 0
         self.filled = self.capacity   # steps the last fill computed, from host_start
         self.end = self.capacity      # the first step after them
@@ -183,7 +181,6 @@ class StepTable:
             ring[offset:], ring[:offset] = rows[:cut], rows[cut:]
             _assign(self.values, ring[:, 0] if self.columns == 1 else ring)
         self.host = rows.astype(np.float64)
-        self.host_rates = _float_array(self.host[:, 0])
         self.host_start = int(start)
         self.filled = count
         self.end = self.host_start + count
@@ -223,14 +220,6 @@ class StepTable:
             return self.values.value[int(_value(step)) % self.capacity]
         index = keras.ops.mod(step, self.capacity)
         return keras.ops.take(self.values, index, axis=0)
-
-
-def _float_array(values):
-    """``values`` (float64) as an ``array.array``, whose item is a Python
-    float: cheaper to read one at a time than a numpy array's."""
-    floats = array.array("d")
-    floats.frombytes(np.ascontiguousarray(values, np.float64).tobytes())
-    return floats
 
 
 def _assign(variable, value):
