@@ -127,6 +127,23 @@ def test_one_cycle_takes_steps_per_epoch_from_fit_and_stops_at_the_end():
     assert len(cb.history) == 14  # nothing lost
 
 
+def test_one_cycle_past_its_end_in_fit_keeps_history_and_a_plain_optimizer():
+    from conftest import regression_data, tiny_model
+
+    x, y = regression_data(8)  # 2 batches of 4 per epoch
+    model = tiny_model()
+    plain = type(model.optimizer)
+    cb = OneCycle(max_lr=0.1, total_steps=5, cycle_momentum=False)
+    with pytest.raises(ValueError, match=r"training iterations 4 to 5, past the end of "
+                                         r"the cycle \(total_steps = 5\)"):
+        model.fit(x, y, batch_size=4, epochs=3, verbose=0, callbacks=[cb], shuffle=False)
+    assert type(model.optimizer) is plain
+    assert len(cb.history) == 4 and len(cb.history_epoch) == 2
+    np.testing.assert_array_equal(cb.history["lr"], one_cycle_schedule(
+        range(4), max_lr=0.1, total_steps=5))
+    model.fit(x, y, batch_size=4, epochs=1, verbose=0)  # a plain fit() runs after it
+
+
 @pytest.mark.parametrize("kwargs, message", [
     (dict(max_lr=0.0, total_steps=10), r"`max_lr` must be > 0, got 0.0"),
     (dict(max_lr=0.1, total_steps=10, pct_start=1.0), r"`pct_start` must be < 1"),

@@ -466,8 +466,9 @@ class PolicyCallback(keras.callbacks.Callback):
                 "`model.compile(optimizer=...)` before `fit()`.",
                 f"{self.r_function}() needs a compiled model: call "
                 "`compile(model, optimizer = ...)` before fit().")
-        self._fit = fit_context.current_fit(model)
-        self._check_other_callbacks()
+        fits = fit_context.running_fits()  # one walk up the stack (each reads frames)
+        self._fit = fit_context.current_fit(model, fits)
+        self._check_other_callbacks(fits[1:])
         self._guarded(self._train_begin)
 
     def _train_begin(self):
@@ -506,26 +507,28 @@ class PolicyCallback(keras.callbacks.Callback):
         self._fill(self._step_now)
 
     def on_epoch_begin(self, epoch, logs=None):
-        self._guarded(self._epoch_begin)
-
-    def _epoch_begin(self):
+        # Every epoch begins here: the usual case (nothing to check, the
+        # table holds the whole epoch) inline, the rest guarded.
         if self._check_step_at_epoch_begin or self._epoch_open:
-            # Another callback's on_train_begin (BackupAndRestore) may have
-            # restored the optimizer since ours ran; or the last epoch ended
-            # without on_epoch_end (an error, an interruption).
-            step = self._read_step()
-            if self._check_step_at_epoch_begin:  # where this fit() really begins
-                self._fit_first_step = step
-            self._check_step_at_epoch_begin = False
-            self._align_with_optimizer(step)
+            self._guarded(self._check_step_at_begin)
         self._epoch_open = True
         step = self._epoch_first_step = self._step_now
         self._batches_seen = 0
         self._last_batch_end = None
         table = self._table
-        # the table holds the whole epoch (every epoch begins here: inline)
         if self._refill_in_batches or not table.host_start <= step <= table.end - self._steps:
-            self._fill(step)
+            self._guarded(self._fill, step)
+
+    def _check_step_at_begin(self):
+        """Align with the step counter at an epoch begin: another callback's
+        on_train_begin (BackupAndRestore) may have restored the optimizer
+        since ours ran, or the last epoch ended without on_epoch_end (an
+        error, an interruption)."""
+        step = self._read_step()
+        if self._check_step_at_epoch_begin:  # where this fit() really begins
+            self._fit_first_step = step
+        self._check_step_at_epoch_begin = False
+        self._align_with_optimizer(step)
 
     def _quiet_epochs_in_this_fit(self):
         """Whether this fit()'s epochs can end quietly, their records waiting
@@ -563,7 +566,15 @@ class PolicyCallback(keras.callbacks.Callback):
                 self._last_batch_end = batch
 
     def on_epoch_end(self, epoch, logs=None):
-        self._guarded(self._epoch_end, epoch, logs)
+        steps = self._steps
+        if (self._quiet_epochs and self._steps_counted and logs is not None
+                and self._last_batch_end == steps - 1
+                and self._epoch_first_step + steps < self._table.end):
+            # the usual end on JAX and PyTorch, inline: a complete epoch (see
+            # `_epoch_end_step`) that ends quietly (see `_epoch_end`)
+            self._end_quiet_epoch(epoch, logs, self._epoch_first_step + steps)
+        else:
+            self._guarded(self._epoch_end, epoch, logs)
 
     def _epoch_end(self, epoch, logs):
         logs = {} if logs is None else logs
@@ -756,8 +767,8 @@ class PolicyCallback(keras.callbacks.Callback):
     def _fill(self, step):
         """Fill the table from optimizer ``step`` (rows before it are kept)."""
         columns = self._columns_ahead(self._fill_length(step), step)
-        rates = columns[0].astype(np.float32)
-        if not np.all(np.isfinite(rates)):
+        rates = columns[0].astype(np.float32)  # what the optimizer applies
+        if not np.isfinite(rates).all():
             bad = columns[0][~np.isfinite(rates)][0]
             raise KerasclrError(
                 f"{self.policy_name}: a learning rate of {bad!r} is not a finite "
@@ -765,6 +776,7 @@ class PolicyCallback(keras.callbacks.Callback):
         self._commit_steps(step if self._epoch_open else None, resolve_before=step)
         if self._epoch_open:
             self._step_now = max(self._step_now, step)
+        columns[0] = rates  # (the table's float32, converted once)
         if self._attachment is not None:  # in fit()
             self._attachment.fill(step, columns)
         else:
@@ -1000,7 +1012,10 @@ class PolicyCallback(keras.callbacks.Callback):
         self._quiet_epochs = self._quiet_epochs_in_this_fit()
 
     # -- the model ---------------------------------------------------------------------
-    def _check_other_callbacks(self):
+    def _check_other_callbacks(self, outer_fits):
+        """Refuse a second callback that sets the rate in this fit(), and
+        this callback in one of ``outer_fits`` (running ``fit()`` calls that
+        enclose this one) of another model."""
         for other in self._fit.callback_list:
             if other is self:
                 continue
@@ -1019,7 +1034,7 @@ class PolicyCallback(keras.callbacks.Callback):
                 f"fit(): keep one of them.{hint[0]}",
                 f"{names[1]} and {self.r_function}() both set the learning rate in this "
                 f"fit(): keep one of them.{hint[1]}")
-        for outer in fit_context.running_fits()[1:]:
+        for outer in outer_fits:
             if self in outer.callback_list and outer.model is not self.model:
                 # The outer fit() goes on with its own model and params.
                 self.set_model(outer.model)

@@ -89,9 +89,10 @@ def _fit_call(frame):
     return FitCall(owner, arguments, id(frame))
 
 
-def current_fit(model):
-    """The innermost running ``fit()`` of ``model`` (a blank `FitCall` if none)."""
-    for call in running_fits():
+def current_fit(model, fits=None):
+    """The innermost running ``fit()`` of ``model`` (a blank `FitCall` if
+    none), among ``fits`` (`running_fits()` when None)."""
+    for call in running_fits() if fits is None else fits:
         if call.model is model:
             return call
     return FitCall(model)

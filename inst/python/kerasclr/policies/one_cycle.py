@@ -171,7 +171,12 @@ class OneCycle(PolicyCallback):
                     "batches per epoch; give `steps_per_epoch` or `total_steps`.")
             self._set_total_steps(self.epochs * int(steps))
 
-    def _epoch_begin(self):
+    def on_epoch_begin(self, epoch, logs=None):
+        self._guarded(self._check_epoch_within_cycle)
+        super().on_epoch_begin(epoch, logs)
+
+    def _check_epoch_within_cycle(self):
+        """Refuse an epoch that would run past ``total_steps``."""
         steps = self.params.get("steps") if self.params else None
         start = self.next_iteration
         if steps is not None and start + int(steps) > self.total_steps:
@@ -184,7 +189,6 @@ class OneCycle(PolicyCallback):
                 f"{start} to {start + int(steps) - 1}, past the end of the cycle "
                 f"(total_steps = {self.total_steps}). Create the callback with more "
                 "steps, or train fewer epochs.")
-        super()._epoch_begin()
 
     def _points(self, what):
         if what == "lr":
