@@ -670,7 +670,12 @@ def _attached_class(base):
         # every step; there the table is an argument of the step instead,
         # see _passes_table_as_argument). Saving and loading use the plain
         # list (_variables).
-        return self.__dict__[ATTACHED].optimizer_variables(self)
+        # (the JAX trainer asks three times per epoch: the usual case inline)
+        attachment = self.__dict__[ATTACHED]
+        listed = attachment._listed
+        if listed is not None and listed[0] == len(self._variables):
+            return listed[1][:]
+        return attachment.optimizer_variables(self)
 
     def save_own_variables(self, store):
         attachment = self.__dict__[ATTACHED]
