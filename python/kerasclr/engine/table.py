@@ -307,17 +307,16 @@ class Attachment:
         listed = [] if self.table_as_argument else self.table.variables
         return listed + self.recorder.variables if self.recording else listed
 
-    def optimizer_variables(self, owner):
+    def list_optimizer_variables(self, owner):
         """What the attached ``owner`` lists as its variables: its own but its
-        float rate, then `variables`. Made once while they stay the same
-        (the JAX trainer asks three times per epoch; `attach` starts anew,
-        building the optimizer adds variables); a copy each time, like
-        Keras's own list."""
-        listed = self._listed
-        if listed is None or listed[0] != len(owner._variables):
-            own = [v for v in owner._variables if v is not owner._learning_rate]
-            listed = self._listed = (len(owner._variables), own + self.variables)
-        return listed[1][:]
+        float rate, then `variables`, kept in ``_listed`` with the count of
+        the owner's own variables, which the attached class's ``variables``
+        checks before it returns a copy (like Keras's own list): the list is
+        made anew when that count changes (building the optimizer adds
+        variables) and at `attach`."""
+        own = [v for v in owner._variables if v is not owner._learning_rate]
+        self._listed = (len(owner._variables), own + self.variables)
+        return self._listed[1][:]
 
     def fill(self, start, columns):
         """`StepTable.fill`, then (JAX, table as an argument) the model's
@@ -670,12 +669,13 @@ def _attached_class(base):
         # every step; there the table is an argument of the step instead,
         # see _passes_table_as_argument). Saving and loading use the plain
         # list (_variables).
-        # (the JAX trainer asks three times per epoch: the usual case inline)
+        # The list is kept between calls (the JAX trainer asks three times
+        # per epoch), while the optimizer's own variables stay as many.
         attachment = self.__dict__[ATTACHED]
         listed = attachment._listed
         if listed is not None and listed[0] == len(self._variables):
             return listed[1][:]
-        return attachment.optimizer_variables(self)
+        return attachment.list_optimizer_variables(self)
 
     def save_own_variables(self, store):
         attachment = self.__dict__[ATTACHED]
