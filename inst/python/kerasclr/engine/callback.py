@@ -176,7 +176,7 @@ class PolicyCallback(keras.callbacks.Callback):
         self._batches_seen = 0
         self._batches_seen_lock = threading.Lock()
         self._last_batch_end = None        # the largest batch whose batch-end hook ran, this epoch
-        self._steps_counted = False        # each batch ends one step (_epoch_end_step)
+        self._steps_counted = False        # each batch ends one step (on_epoch_end)
         self._check_step_at_epoch_begin = False
         self._loaded_step = None
         self._saved_file = None            # what the last save/load left on disk
@@ -555,7 +555,7 @@ class PolicyCallback(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         # Keras may run batch-end hooks on a pool of threads (async dispatch),
         # so they can finish out of order: keep the largest batch. (A race
-        # between two hooks can keep a smaller one; `_epoch_end_step` then
+        # between two hooks can keep a smaller one; `on_epoch_end` then
         # reads the step counter.)
         if self._refill_in_batches:
             with self._batches_seen_lock:
@@ -566,25 +566,33 @@ class PolicyCallback(keras.callbacks.Callback):
                 self._last_batch_end = batch
 
     def on_epoch_end(self, epoch, logs=None):
-        steps = self._steps
-        if (self._quiet_epochs and self._steps_counted and logs is not None
-                and self._last_batch_end == steps - 1
-                and self._epoch_first_step + steps < self._table.end):
-            # the usual end on JAX and PyTorch, inline: a complete epoch (see
-            # `_epoch_end_step`) that ends quietly (see `_epoch_end`)
-            self._end_quiet_epoch(epoch, logs, self._epoch_first_step + steps)
-        else:
-            self._guarded(self._epoch_end, epoch, logs)
-
-    def _epoch_end(self, epoch, logs):
+        # Every epoch ends here: the usual end (a quiet one, and on JAX and
+        # PyTorch without a counter read) inline, the rest guarded.
         logs = {} if logs is None else logs
-        step = self._epoch_end_step()
-        if (self._quiet_epochs and step == self._epoch_first_step + self._steps
-                and step < self._table.end):
+        first, steps = self._epoch_first_step, self._steps
+        # The optimizer step after the epoch's last batch. Where each batch
+        # that Keras reports ended ran exactly one optimizer step
+        # (`_steps_counted`: JAX and PyTorch, whose batch-end hooks get the
+        # index of the last batch a step ran; an optimizer that no loss
+        # scaling wraps, so none skips an update), an epoch whose last batch
+        # ended is complete, and its end is known without reading the step
+        # counter (a device sync). Otherwise (an epoch stopped early, data
+        # that ran out, two batch-end hooks that raced, see
+        # `on_train_batch_end`) the counter is read.
+        if (self._steps_counted and not self._refill_in_batches
+                and self._last_batch_end == steps - 1):
+            step = first + steps
+        else:
+            step = self._guarded(self._read_step)
+        if self._quiet_epochs and step == first + steps and step < self._table.end:
             # it ran all its batches, the table holds its end row, and nothing
             # is decided or said at its end (see _quiet_epochs_in_this_fit)
             self._end_quiet_epoch(epoch, logs, step)
-            return
+        else:
+            self._guarded(self._epoch_end, epoch, logs, step)
+
+    def _epoch_end(self, epoch, logs, step):
+        """End an epoch that ended at optimizer ``step`` but not quietly."""
         self._flush_quiet_ends()
         epoch_number = self.epochs_done + 1
         if self._refill_in_batches:
@@ -656,22 +664,6 @@ class PolicyCallback(keras.callbacks.Callback):
             self._pending_runs.append((number, first, step, self._settings))
             self._epoch_record(epoch, logs, number, step)
         self._final_epoch_rows += final
-
-    def _epoch_end_step(self):
-        """The optimizer step after the epoch's last batch. Where each batch
-        that Keras reports ended ran exactly one optimizer step
-        (`_steps_counted`: JAX and PyTorch, whose batch-end hooks get the
-        index of the last batch a step ran; an optimizer that no loss scaling
-        wraps, so none skips an update), an epoch whose last batch ended is
-        complete, and its end is known without reading the step counter (a
-        device sync). Otherwise (an epoch stopped early, data that ran out,
-        two batch-end hooks that raced, see `on_train_batch_end`) the
-        counter is read."""
-        last, steps = self._last_batch_end, self._steps
-        if (self._steps_counted and last is not None and not self._refill_in_batches
-                and int(last) == steps - 1):
-            return self._epoch_first_step + steps
-        return self._read_step()
 
     def on_train_end(self, logs=None):
         self._release()
